@@ -1,0 +1,1 @@
+// DecisionClient — work in progress; see README.

@@ -1,0 +1,1 @@
+// DecisionServer — work in progress; see README.

@@ -1,0 +1,1 @@
+// Identity — work in progress; see README.

@@ -1,0 +1,1 @@
+// PolicyVM — work in progress; see README.

@@ -1,0 +1,1 @@
+// Replay — work in progress; see README.

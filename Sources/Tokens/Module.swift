@@ -1,0 +1,1 @@
+// Tokens — work in progress; see README.
