@@ -1,1 +1,0 @@
-// PolicyVM — work in progress; see README.
