@@ -37,6 +37,11 @@ public struct Lexer {
         }
         let start = position
         let byte = bytes[position]
+        if start == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            // A byte-order mark some editors write; trivia, like whitespace.
+            position = 3
+            return token(.whitespace, from: 0)
+        }
         switch byte {
         case 0x20, 0x09, 0x0A, 0x0D: return whitespace(from: start)
         case UInt8(ascii: "#"): return comment(from: start)

@@ -216,9 +216,14 @@ extension ParserState {
         return Expr(.path(parts), span: parts[0].span.merged(with: parts[parts.count - 1].span))
     }
 
-    /// A name that may also be spelt like a keyword (`has description`, `context.all`).
+    /// A name that may also be spelt like a keyword (`has description`, `context.all`),
+    /// except a keyword that starts a clause or declaration: `when subject has`
+    /// followed by `deny` is a missing name, not an attribute called `deny`.
     mutating func attributeName(_ context: String) -> Identifier? {
-        if current.kind == .identifier || current.kind.isKeyword { return identifier(advance()) }
+        let kind = current.kind
+        if kind == .identifier || (kind.isKeyword && !kind.startsClause && !kind.startsItem) {
+            return identifier(advance())
+        }
         report(.expectedToken, "expected a name \(context), found \(describeCurrent())", at: currentSpan)
         return nil
     }
