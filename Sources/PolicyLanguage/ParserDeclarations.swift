@@ -56,7 +56,7 @@ extension ParserState {
 
     mutating func parseLet() -> Item? {
         let start = advance().start
-        guard let name = expectName("after `let`", followers: [.equal]) else { return nil }
+        guard let name = expectName("after `let`", followers: TokenSet(.equal)) else { return nil }
         guard expect(.equal, "after the name in a `let`") != nil else { return nil }
         let value = parseExpression()
         return .binding(LetDecl(name: name, value: value, span: span(from: start)))
@@ -66,7 +66,7 @@ extension ParserState {
 
     mutating func parsePolicy() -> PolicyDecl? {
         let start = advance().start
-        let followers: Set<TokenKind> = [.leftBrace, .kwEnforce, .kwReportOnly, .kwDisabled]
+        let followers = TokenSet(.leftBrace, .kwEnforce, .kwReportOnly, .kwDisabled)
         guard let name = expectName("after `policy`", followers: followers) else { return nil }
         let (mode, modeSpan) = parsePolicyMode()
         guard let open = expect(.leftBrace, "to start the body of policy `\(name.name)`") else { return nil }
@@ -191,7 +191,7 @@ extension ParserState {
 
     /// A name. A keyword followed by what should follow the name is taken as the
     /// name (reported, no panic), so `let policy = 1` yields one error, not three.
-    mutating func expectName(_ context: String, followers: Set<TokenKind>) -> Identifier? {
+    mutating func expectName(_ context: String, followers: TokenSet) -> Identifier? {
         if current.kind == .identifier { return identifier(advance()) }
         if current.kind.isKeyword, followers.contains(next.kind) {
             reportRecovered(.keywordAsName, "\(describeCurrent()) is a keyword and cannot be used as a name",

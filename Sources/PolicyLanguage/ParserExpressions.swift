@@ -160,7 +160,7 @@ extension ParserState {
     mutating func parseQuantified() -> Expr {
         let keyword = advance()
         let quantifier: Quantifier = keyword.kind == .kwAny ? .any : .all
-        guard let variable = expectName("after `\(quantifier.rawValue)`", followers: [.kwIn]),
+        guard let variable = expectName("after `\(quantifier.rawValue)`", followers: TokenSet(.kwIn)),
               expect(.kwIn, "after the variable of `\(quantifier.rawValue)`") != nil
         else { return Expr(.error, span: span(from: keyword.start)) }
         let source = parseExpression(.difference)

@@ -86,6 +86,12 @@ func lexed(_ text: String) -> [String] {
         #expect(Keywords.all.count == TokenKind.allCases.filter(\.isKeyword).count)
     }
 
+    @Test func tokenKindsFitATokenSet() {
+        #expect(TokenKind.allCases.count <= 64)
+        let set = TokenSet(.kwIn, .endOfFile)
+        #expect(set.contains(.kwIn) && set.contains(.endOfFile) && !set.contains(.whitespace))
+    }
+
     @Test func errorTokensCarryAnIssueAndOthersDoNot() {
         let tokens = Lexer.tokenize(syntaxFile("a \"b 3w"))
         for token in tokens {
