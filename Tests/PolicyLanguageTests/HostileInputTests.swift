@@ -144,4 +144,40 @@ import Testing
         #expect(diagnostics.map(\.code) == [.expectedDeclaration])
         #expect(unit.items.count == 1)
     }
+
+    /// Token soup from the language's own vocabulary (a cheap grammar-aware fuzz):
+    /// every parse terminates, spans stay in the file, every code is a syntax code,
+    /// and trivia-keeping lexing tiles the input exactly.
+    @Test(arguments: 0..<8)
+    func randomTokenSoup(_ seed: Int) {
+        let vocabulary = [
+            "policy", "p", "{", "}", "when", "target", "allow", "deny", "limit", "let", "=", "default",
+            "policyset", "and", "or", "not", "in", "like", "matches", "has", "any", "all", ":", "(", ")",
+            "[", "]", ",", ".", "..", "-", "==", "<", ">=", "\"s\"", "\"", "/re/i", "/", "1h30m", "3w", "08:00",
+            "25:00", "10.0.0.0/8", "1.2.3.256", "::1", "fe80::", "schedule", "mon", "42", "99999999999999999999",
+            "#c\n", "\n", " ", "§", "token_lifetime", "description", "report_only", "subject", "x",
+        ]
+        var state = UInt64(seed) &* 6_364_136_223_846_793_005 &+ 1
+        for _ in 0..<200 {
+            var pieces: [String] = []
+            for _ in 0..<60 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                pieces.append(vocabulary[Int(state >> 33) % vocabulary.count])
+            }
+            let text = pieces.joined(separator: state & 1 == 0 ? " " : "")
+            let file = syntaxFile(text)
+            let limit = UInt32(file.bytes.count)
+            for d in Parser.parse(file).diagnostics {
+                #expect(d.span.end <= limit && d.span.start <= d.span.end)
+                #expect(DiagnosticCode.syntaxCodes.contains(d.code), "\(d.code.id)")
+                #expect(!d.message.isEmpty)
+            }
+            var position: UInt32 = 0
+            for token in Lexer.tokenize(file, keepTrivia: true) {
+                #expect(token.start == position)
+                position = token.end
+            }
+            #expect(position == limit)
+        }
+    }
 }
