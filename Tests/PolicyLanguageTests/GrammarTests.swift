@@ -167,6 +167,24 @@ import Testing
         #expect(Self.terminals(items) == Set(TokenKind.allCases.filter(\.startsItem).compactMap(\.spelling)))
     }
 
+    static var referenceURL: URL {
+        grammarURL.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/language.md")
+    }
+
+    @Test func languageReferenceListsEverySyntaxCode() throws {
+        let reference = try String(contentsOf: Self.referenceURL, encoding: .utf8)
+        for code in DiagnosticCode.syntaxCodes {
+            #expect(reference.contains("| \(code.id) | \(code.name) |"), "docs/language.md lacks \(code.id)")
+        }
+    }
+
+    @Test func languageReferenceListsEveryKeyword() throws {
+        let reference = try String(contentsOf: Self.referenceURL, encoding: .utf8)
+        let block = try #require(reference.components(separatedBy: "```").first { $0.contains("policyset default let") })
+        let listed = Set(block.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        #expect(listed == Set(Keywords.all.map(\.0)))
+    }
+
     @Test func policyModesMatchTheAST() throws {
         let rhs = try #require(try Self.productions()["policy_mode"])
         #expect(Self.terminals(rhs) == Set(PolicyMode.allCases.map(\.rawValue)))

@@ -154,6 +154,20 @@ let syntaxDiagnosticCases: [SyntaxDiagnosticCase] = [
         }
     }
 
+    @Test func quotedInputStaysOnOneShortLine() {
+        #expect(LexicalDiagnostics.quoted("abc") == "`abc`")
+        #expect(LexicalDiagnostics.quoted("a\nb") == "`a b`")
+        #expect(LexicalDiagnostics.quoted("`") == "`` ` ``")
+        #expect(LexicalDiagnostics.quoted(String(repeating: "x", count: 100)) == "`" + String(repeating: "x", count: 40) + "…`")
+    }
+
+    @Test func aLongUnterminatedStringIsQuotedShort() {
+        let file = syntaxFile("policyset \"" + String(repeating: "y", count: 500))
+        let d = Parser.parse(file).diagnostics
+        #expect(d.map(\.code) == [.unterminatedString])
+        #expect(file.text(of: d[0].span).count == 501)
+    }
+
     @Test(arguments: syntaxDiagnosticCases)
     func messagesFollowTheStyleGuide(_ expected: SyntaxDiagnosticCase) {
         let first = expected.message.first
