@@ -198,7 +198,8 @@ extension ParserState {
                             at: currentSpan, help: "choose another name, e.g. `\(text(current))_`")
             return identifier(advance())
         }
-        report(.expectedToken, "expected a name \(context), found \(describeCurrent())", at: currentSpan)
+        let help = atStringLike ? "names are written bare, without quotes, e.g. `finance_reads`" : nil
+        report(.expectedToken, "expected a name \(context), found \(describeCurrent())", at: currentSpan, help: help)
         return nil
     }
 

@@ -75,10 +75,14 @@ extension ParserState {
         var left = parsePrefix()
         var chain = 0
         var previousComparison: Token? = nil
-        while let rule = InfixRule.rule(for: current.kind), rule.precedence >= minimum {
+        while let rule = infixRule(), rule.precedence >= minimum {
             chain += 1
             if depth + chain > Parser.maximumDepth { return tooDeep(keeping: left) }
             let operatorToken = current
+            if operatorToken.kind == .equal {
+                reportRecovered(.expectedToken, "expected `==` to compare, found `=`", at: currentSpan,
+                                help: "`=` only binds a name in `let`; write `==` for equality")
+            }
             if rule.isComparison, let previous = previousComparison {
                 reportChained(previous, operatorToken)
             }
@@ -86,6 +90,16 @@ extension ParserState {
             previousComparison = rule.isComparison ? operatorToken : nil
         }
         return left
+    }
+
+    /// The operator rule at the current token. A lone `=` where an operator may
+    /// stand is the classic typo for `==`: reported, then parsed as `==` so the
+    /// rest of the expression is still checked.
+    func infixRule() -> InfixRule? {
+        if current.kind == .equal {
+            return InfixRule(token: .equal, precedence: .comparison, action: .binary(.equal))
+        }
+        return InfixRule.rule(for: current.kind)
     }
 
     mutating func parseInfix(_ rule: InfixRule, left: Expr) -> Expr {

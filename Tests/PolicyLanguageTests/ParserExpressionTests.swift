@@ -118,6 +118,12 @@ func parseCleanExpression(_ text: String) throws -> Expr {
         #expect(expr.map(syntaxTree) == "(== (== a b) c)")
     }
 
+    @Test func aSingleEqualsIsReportedOnceAndParsedAsEquality() {
+        let (expr, diagnostics) = Parser.parseExpression(syntaxFile("a - b = c"))
+        #expect(diagnostics.map(\.message) == ["expected `==` to compare, found `=`"])
+        #expect(expr.map(syntaxTree) == "(== (- a b) c)")
+    }
+
     @Test func trailingTokensAreReported() {
         let (_, diagnostics) = Parser.parseExpression(syntaxFile("a b"))
         #expect(diagnostics.map(\.code) == [.expectedToken])

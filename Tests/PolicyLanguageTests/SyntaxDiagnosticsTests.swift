@@ -100,6 +100,12 @@ let syntaxDiagnosticCases: [SyntaxDiagnosticCase] = [
     .init(id: "E0121", source: "policy p {\n  when x not 1️⃣3\n}",
           message: "expected `in` after `not` in `not in`, found `3`", underlined: "3",
           help: "to negate a condition, put `not` in front of it: `not (a == b)`"),
+    .init(id: "E0121", source: "policy p { when subject.kind 1️⃣= agent deny \"x\" }",
+          message: "expected `==` to compare, found `=`", underlined: "=",
+          help: "`=` only binds a name in `let`; write `==` for equality"),
+    .init(id: "E0121", source: "policy 1️⃣\"finance reads\" { deny \"x\" }",
+          message: "expected a name after `policy`, found `\"finance reads\"`", underlined: "\"finance reads\"",
+          help: "names are written bare, without quotes, e.g. `finance_reads`"),
     .init(id: "E0122", source: "policy p {\n  deny \"x\"\n1️⃣policy q {\n  deny \"y\"\n}",
           message: "expected `}`, found `policy`", underlined: "policy",
           help: "add `}` to close the body of policy `p`", label: "{"),
@@ -161,7 +167,7 @@ let syntaxDiagnosticCases: [SyntaxDiagnosticCase] = [
         #expect(LexicalDiagnostics.quoted(String(repeating: "x", count: 100)) == "`" + String(repeating: "x", count: 40) + "…`")
     }
 
-    @Test func aLongUnterminatedStringIsQuotedShort() {
+    @Test func aLongUnterminatedStringUnderlinesToTheEndOfTheLine() {
         let file = syntaxFile("policyset \"" + String(repeating: "y", count: 500))
         let d = Parser.parse(file).diagnostics
         #expect(d.map(\.code) == [.unterminatedString])
