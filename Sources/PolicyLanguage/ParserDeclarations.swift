@@ -163,6 +163,12 @@ extension ParserState {
                 _ = expectClosing(.rightBrace, opener: open, what: "controls block")
                 break
             }
+            if kind == .comma {
+                reportRecovered(.expectedToken, "expected a control name, found `,`", at: currentSpan,
+                                help: "controls are separated by spaces or new lines, not commas")
+                advance()
+                continue
+            }
             guard kind == .identifier else {
                 report(.expectedToken, "expected a control name, found \(describeCurrent())", at: currentSpan,
                        help: "the controls are `token_lifetime`, `scopes` and `require`")

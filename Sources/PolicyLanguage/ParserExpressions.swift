@@ -209,7 +209,7 @@ extension ParserState {
                     _ = expectClosing(.rightBracket, opener: open, what: "set")
                 } else {
                     report(.expectedToken, "expected `,` or `]` in a set, found \(describeCurrent())",
-                           at: currentSpan)
+                           at: currentSpan, help: "separate the elements of a set with `,`")
                 }
                 return Expr(.set(elements), span: span(from: open.start))
             }

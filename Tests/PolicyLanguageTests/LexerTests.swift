@@ -59,6 +59,7 @@ func lexed(_ text: String) -> [String] {
         ("/abc", ["error(unterminatedRegex):/abc"]),
         ("\"a\\q\" x", ["error(invalidEscape):\"a\\q\"", "identifier:x"]),
         ("/a/g", ["error(invalidRegexFlag):/a/g"]),
+        ("'agent' x 'open", ["error(unknownCharacter):'agent'", "identifier:x", "error(unknownCharacter):'open"]),
         ("@@ x ! y", ["error(unknownCharacter):@@", "identifier:x", "error(unknownCharacter):!", "identifier:y"]),
     ]
 
