@@ -97,8 +97,8 @@ struct SyntaxCaseTests {
         #expect(d?.code.id == "E0101")
         #expect(d?.message == "invalid UTF-8 byte `0xFF`")
         #expect(d?.help == "policy files must be saved as UTF-8")
-        #expect(d.map { "\(result.sources.files[0].location(of: $0.span.start))" } == "(line: 1, column: 32)")
-        #expect(d?.span.start == 31)
+        #expect(d.map { "\(result.sources.files[0].location(of: $0.span.start))" } == "(line: 1, column: 33)")
+        #expect(d?.span.start == 32)
         #expect(result.policySet == nil)
     }
 }
