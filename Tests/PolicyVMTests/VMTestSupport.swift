@@ -47,10 +47,15 @@ enum T {
         return CIDR(address: IPAddress(high: 0, low: 0x0000_FFFF_0000_0000 | v4, isV4: true), prefix: prefix)
     }
 
-    static func policy(_ name: String, _ mode: PolicyMode = .enforce, targets: [TypedExpr] = [],
+    static func policy(_ name: String, _ mode: PolicyMode, targets: [TypedExpr] = [],
                        when condition: TypedExpr? = nil, _ effect: CheckedEffect) -> CheckedPolicy {
         CheckedPolicy(name: name, description: nil, mode: mode, targets: targets, condition: condition,
                       effect: effect, span: span)
+    }
+
+    static func policy(_ name: String, targets: [TypedExpr] = [], when condition: TypedExpr? = nil,
+                       _ effect: CheckedEffect) -> CheckedPolicy {
+        policy(name, .enforce, targets: targets, when: condition, effect)
     }
 
     static func allow(_ controls: Controls = Controls()) -> CheckedEffect { .allow(controls) }
