@@ -16,7 +16,7 @@ enum Vocabulary {
     static let signals = ["impossible_travel", "leaked_credentials", "anonymous_ip", "unfamiliar_location"]
     static let attributeNames = ["cost_center", "level", "enabled", "tags", "ticket", "team"]
     static let attributeStrings = ["CC-100", "CC-200", "platform", "TICKET-1", ""]
-    static let ints: [Int64] = [0, 1, 2, 3, 5, 10, 50, 99, 100, -1]
+    static let ints: [Int64] = [0, 1, 2, 3, 5, 10, 50, 99, 100, 23]
     static let durations: [Int64] = [60, 900, 3600, 86400, 7 * 86400, 30 * 86400]
 
     /// Networks as source text and values; requests pick addresses in and near them.
