@@ -40,14 +40,22 @@ extension Request {
     /// Decodes the JSON contract form. `now` (seconds since the epoch) stands in
     /// for an absent `time`; without it the wall clock is used.
     public init(json: Data, now: Int64? = nil) throws(RequestJSONError) {
+        self = try Self.decode(json: json, now: now).request
+    }
+
+    /// Decodes the JSON contract form and also names the top-level fields the
+    /// contract does not know (warnings, not errors), sorted.
+    public static func decode(json: Data, now: Int64? = nil) throws(RequestJSONError)
+        -> (request: Request, unknownFields: [String]) {
         let root = try RequestJSONReader.parse(json)
         let reader = RequestJSONReader()
         let object = try reader.object(root, at: "")
-        self = try reader.request(object, now: now ?? Int64(Date().timeIntervalSince1970))
+        let request = try reader.request(object, now: now ?? Int64(Date().timeIntervalSince1970))
+        return (request, object.keys.filter { !knownFields.contains($0) }.sorted())
     }
 
-    /// Top-level fields that the contract does not know, in document order when
-    /// the document is an object (warnings, not errors).
+    /// Top-level fields that the contract does not know, sorted; empty when the
+    /// document is not an object.
     public static func unknownFields(json: Data) -> [String] {
         guard let object = try? JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed])
                 as? [String: Any] else { return [] }

@@ -19,6 +19,8 @@ final class ReferenceEvaluator {
 
     let policySet: CheckedPolicySet
     private let regexes = ReferenceRegex()
+    /// Zones looked up once per evaluator (the lookup, not the arithmetic, is slow).
+    private var zones: [String: TimeZone] = [:]
 
     init(_ policySet: CheckedPolicySet) {
         self.policySet = policySet
@@ -113,7 +115,7 @@ final class ReferenceEvaluator {
             return .bool(try regexes.matches(text, regex))
         case .inSchedule(let operand, let schedule):
             guard case .timestamp(let time) = try evaluate(operand, &frame) else { throw typeError("schedule needs a time") }
-            return .bool(ReferenceSchedule.contains(schedule, time))
+            return .bool(ReferenceSchedule.contains(schedule, time, zone: zone(schedule.zone)))
         case .quantified(let quantifier, let slot, let source, let body):
             return .bool(try quantify(quantifier, slot: slot, source: source, body: body, &frame))
         case .difference(let lhs, let rhs):
@@ -121,6 +123,15 @@ final class ReferenceEvaluator {
                   case .timestamp(let b) = try evaluate(rhs, &frame) else { throw typeError("`-` needs timestamps") }
             return .duration(a &- b)
         }
+    }
+
+    private func zone(_ identifier: String) -> TimeZone {
+        if let known = zones[identifier] { return known }
+        guard let zone = TimeZone(identifier: identifier) else {
+            preconditionFailure("the checker validated zone `\(identifier)`")
+        }
+        zones[identifier] = zone
+        return zone
     }
 
     private func quantify(_ quantifier: Quantifier, slot: Int, source: TypedExpr, body: TypedExpr,

@@ -8,6 +8,10 @@ enum ReferenceSchedule {
         guard let zone = TimeZone(identifier: schedule.zone) else {
             preconditionFailure("the checker validated zone `\(schedule.zone)`")
         }
+        return contains(schedule, time, zone: zone)
+    }
+
+    static func contains(_ schedule: Schedule, _ time: Int64, zone: TimeZone) -> Bool {
         let local = time + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(time))))
         let day = ReferenceSignals.floorDiv(local, 86400)
         let secondOfDay = local - day * 86400
