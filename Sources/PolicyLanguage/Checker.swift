@@ -80,7 +80,7 @@ struct LetEntry {
 /// Mutable state of one checker run.
 struct CheckerState {
     let sources: SourceSet
-    let syntaxErrors: [Span]
+    let syntaxErrors: SpanIndex
     var diagnostics: [Diagnostic] = []
     var lets: [String: LetEntry] = [:]
     var letOrder: [String] = []
@@ -91,7 +91,7 @@ struct CheckerState {
 
     init(sources: SourceSet, syntaxErrors: [Span]) {
         self.sources = sources
-        self.syntaxErrors = syntaxErrors
+        self.syntaxErrors = SpanIndex(syntaxErrors)
     }
 
     mutating func report(_ code: DiagnosticCode, _ message: String, at span: Span,
@@ -106,7 +106,7 @@ struct CheckerState {
     }
 
     func hasSyntaxError(within span: Span) -> Bool {
-        syntaxErrors.contains { $0.file == span.file && $0.start >= span.start && $0.start <= span.end }
+        syntaxErrors.hasStart(within: span)
     }
 }
 

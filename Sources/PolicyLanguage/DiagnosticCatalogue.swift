@@ -4,7 +4,7 @@
 
 extension DiagnosticCode {
     /// Every code, syntax first, in id order; ids are unique.
-    public static let catalogue: [DiagnosticCode] = checkerCodes
+    public static let catalogue: [DiagnosticCode] = syntaxCodes + checkerCodes
 
     /// Looks a code up by id (`E0203`), case-insensitively.
     public static func named(_ id: String) -> DiagnosticCode? {

@@ -67,7 +67,11 @@ public enum PolicyFrontend {
         }
         let syntaxErrors = syntax.filter { $0.severity == .error }.map(\.span)
         let checked = Checker.check(units, sources: sources, syntaxErrors: syntaxErrors)
-        let diagnostics = (syntax + checked.diagnostics).sortedForReading()
+        // A checker error whose span covers a syntax error is a cascade of it
+        // (the parser's recovery tree), not a second mistake: drop it.
+        let index = SpanIndex(syntaxErrors)
+        let semantic = checked.diagnostics.filter { !($0.severity == .error && index.hasStart(within: $0.span)) }
+        let diagnostics = (syntax + semantic).sortedForReading()
         let policySet = syntaxErrors.isEmpty ? checked.policySet : nil
         return FrontendResult(sources: sources, diagnostics: diagnostics, policySet: policySet, ioErrors: [])
     }

@@ -25,4 +25,19 @@ struct CheckerASTTests {
         #expect(d.map { sources.files[0].text(of: $0.span) } == "8")
         #expect(result.policySet == nil)
     }
+
+    @Test func midnightEndOnlyAsRangeEnd() {
+        let text = "let t = 24:00"
+        var sources = SourceSet()
+        sources.add(path: "a.agate", text: text)
+        let unit = SourceUnit(file: FileID(0), items: [.binding(LetDecl(name: Identifier("t", span: span(4, 5)),
+                                                                          value: Expr(.timeOfDay(86_400), span: span(8, 13)),
+                                                                          span: span(0, 13)))])
+        let result = Checker.check([unit], sources: sources)
+        let d = result.diagnostics.first { $0.code.id == "E0223" }
+        #expect(d?.message == "`24:00` is only valid as the end of a schedule range")
+        #expect(d?.help == "use `23:59:59`, or write a schedule: `schedule mon..sun 18:00..24:00 \"UTC\"`")
+        #expect(d.map { sources.files[0].text(of: $0.span) } == "24:00")
+        #expect(result.policySet == nil)
+    }
 }
