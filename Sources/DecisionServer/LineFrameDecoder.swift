@@ -62,7 +62,8 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
             return nil
         }
         guard let newline else {
-            if readable > self.maximumLineLength { return self.reportOverlong(&buffer) }
+            // One byte of slack: the line may still end in `\r\n`.
+            if readable > self.maximumLineLength + 1 { return self.reportOverlong(&buffer) }
             self.searchedBytes = readable
             return nil
         }

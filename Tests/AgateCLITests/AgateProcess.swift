@@ -113,7 +113,7 @@ struct AgateProcess {
         var pid: Int32 { self.process.processIdentifier }
 
         func signal(_ number: Int32) {
-            kill(self.process.processIdentifier, number)
+            Glibc.kill(self.process.processIdentifier, number)
         }
 
         /// The exit status, or nil if still running after `timeout` seconds.
