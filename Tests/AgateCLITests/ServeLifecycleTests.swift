@@ -3,12 +3,19 @@ import Foundation
 import Synchronization
 import Testing
 
+/// A value shared by test tasks.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { self.mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { self.mutex.withLock { body(&$0) } }
+}
+
 /// Shutdown, reload, security and socket-file handling of `agate serve`.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct ServeLifecycleTests {
     @Test func sigtermUnderLoadLogsEveryAnsweredDecisionExactlyOnce() async throws {
         let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet])
         defer { server.cleanUp() }
-        let answered = Mutex<[String]>([])
+        let answered = Locked<[String]>([])
         let load = Task {
             await withTaskGroup(of: Void.self) { group in
                 for clientIndex in 0..<8 {
@@ -53,8 +60,8 @@ import Testing
         defer { server.cleanUp() }
         let admin = try await DecisionClient.connect(socketPath: server.socket)
         let firstHash = try #require(ServeFixtures.field("policyset", in: try await admin.health()))
-        let stop = Mutex(false)
-        let results = Mutex<(failed: Int, hashes: Set<String>)>((0, []))
+        let stop = Locked(false)
+        let results = Locked<(failed: Int, hashes: Set<String>)>((0, []))
         let load = Task {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<4 {
