@@ -5,7 +5,7 @@ import Foundation
 /// The binary is looked up in `AGATE_BINARY`, then beside the test bundle
 /// (SwiftPM puts every product of a build in one directory), then in
 /// `.build/debug` and `.build/release` of the package.
-struct AgateProcess {
+struct AgateBinary {
     /// The finished run of a command.
     struct Completed {
         var status: Int32
@@ -167,7 +167,7 @@ final class ServerUnderTest: @unchecked Sendable {
     let socket: String
     let decisionLog: String
     let policies: String
-    let process: AgateProcess.Running
+    let process: AgateBinary.Running
 
     /// Writes `policyFiles` to a `policies/` folder and starts the server on them;
     /// returns once the socket accepts connections.
@@ -180,13 +180,13 @@ final class ServerUnderTest: @unchecked Sendable {
         let log = directory.file("decisions.jsonl")
         var all = ["serve", "--policies", policies, "--socket", socket, "--log-level", "warning"]
         if withLog { all += ["--decision-log", log] }
-        let process = try AgateProcess.launch(all + arguments)
+        let process = try AgateBinary.launch(all + arguments)
         let server = ServerUnderTest(directory: directory, socket: socket, decisionLog: log, policies: policies, process: process)
         try server.waitUntilListening()
         return server
     }
 
-    private init(directory: TemporaryDirectory, socket: String, decisionLog: String, policies: String, process: AgateProcess.Running) {
+    private init(directory: TemporaryDirectory, socket: String, decisionLog: String, policies: String, process: AgateBinary.Running) {
         self.directory = directory
         self.socket = socket
         self.decisionLog = decisionLog

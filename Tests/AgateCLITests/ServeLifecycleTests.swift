@@ -172,7 +172,7 @@ final class Locked<Value: Sendable>: Sendable {
         defer { server.cleanUp() }
         let attributes = try FileManager.default.attributesOfItem(atPath: server.socket)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o660)
-        let second = try AgateProcess.run(
+        let second = try AgateBinary.run(
             ["serve", "--policies", server.policies, "--socket", server.socket], timeout: 20)
         #expect(second.status == 2)
         #expect(second.stderr.contains("already listening"))
@@ -201,7 +201,7 @@ final class Locked<Value: Sendable>: Sendable {
         }
         #expect(bound == 0)
         close(descriptor)
-        let process = try AgateProcess.launch(["serve", "--policies", directory.file("main.agate"), "--socket", socketPath])
+        let process = try AgateBinary.launch(["serve", "--policies", directory.file("main.agate"), "--socket", socketPath])
         defer { process.kill() }
         var connected = false
         for _ in 0..<500 where !connected {

@@ -12,7 +12,7 @@ import Testing
         await client.close()
 
         let input = Data(ServeFixtures.requests.joined(separator: "\n").appending("\n").utf8)
-        let eval = try AgateProcess.run(["eval", "--policies", server.policies, "--request", "-"], input: input)
+        let eval = try AgateBinary.run(["eval", "--policies", server.policies, "--request", "-"], input: input)
         let evaluated = eval.output.split(separator: "\n").map(String.init)
         #expect(evaluated.count == served.count, "agate eval: \(eval.stderr)")
         for (server, eval) in zip(served, evaluated) {
@@ -71,7 +71,7 @@ import Testing
         let client = try await DecisionClient.connect(socketPath: server.socket)
         var bytes: [UInt8] = []
         bytes += Array("garbage\n".utf8)
-        bytes += Array(#"{"id":1,"op":"evaluate","request":{"subject":"#.utf8) + [0xFF, 0xFE] + Array("}\n".utf8)
+        bytes += Array(#"{"id":1,"op":"evaluate","request":{"subject":""#.utf8) + [0xFF, 0xFE] + Array("\"}}\n".utf8)
         bytes += Array(#"{"id":2,"op":"evaluate","request":{"a":tru}}"#.utf8) + [0x0A]
         bytes += Array(#"{"id":3,"op":"fly"}"#.utf8) + [0x0A]
         bytes += Array(#"{"id":4,"op":"token","request":{}}"#.utf8) + [0x0A]
@@ -138,7 +138,12 @@ import Testing
             policyFiles: ["main.agate": ServeFixtures.policySet], arguments: ["--max-connections", "2"], withLog: false)
         defer { server.cleanUp() }
         let first = try await DecisionClient.connect(socketPath: server.socket)
-        _ = try await first.health()
+        // The start-up probe's connection must be gone before counting.
+        for _ in 0..<200 {
+            let open = (ServeFixtures.object(try await first.stats())?["connections"] as? [String: Any])?["open"] as? Int
+            if open == 1 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let second = try RawSocket(path: server.socket)
         second.send(#"{"id":1,"op":"health"}"# + "\n")
         #expect(second.readLines(1).first?.contains("ok") == true)
