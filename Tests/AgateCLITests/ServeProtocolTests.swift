@@ -159,6 +159,20 @@ import Testing
         #expect(server.stop() == 0)
     }
 
+    @Test func idleConnectionsAreClosed() async throws {
+        let server = try ServerUnderTest.start(
+            policyFiles: ["main.agate": ServeFixtures.policySet], arguments: ["--idle-timeout", "0.3"], withLog: false)
+        defer { server.cleanUp() }
+        let raw = try RawSocket(path: server.socket)
+        raw.send(#"{"id":1,"op":"health"}"# + "\n")
+        #expect(raw.readLines(1).first?.contains(#""status":"ok""#) == true)
+        let start = Date()
+        #expect(raw.readsEndOfStream())
+        #expect(Date().timeIntervalSince(start) < 5)
+        raw.close()
+        #expect(server.stop() == 0)
+    }
+
     private func expectHealthy(_ server: ServerUnderTest) async throws {
         let client = try await DecisionClient.connect(socketPath: server.socket)
         let health = try await client.health()
