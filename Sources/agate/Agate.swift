@@ -10,6 +10,9 @@ struct Agate: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             LintCommand.self,
+            EvalCommand.self,
+            TestCommand.self,
+            DisasmCommand.self,
             ServeCommand.self,
             BenchServerCommand.self,
         ]
