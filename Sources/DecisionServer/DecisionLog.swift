@@ -138,7 +138,8 @@ public final class DecisionLog: @unchecked Sendable {
         var lines: UInt64 = 0
         for chunk in chunks {
             lines += UInt64(chunk.count(where: { $0 == UInt8(ascii: "\n") }))
-            self.retrying { try chunk.withUnsafeBytes { bytes in try self.file.append(bytes) } }
+            var offset = 0
+            self.retrying { try chunk.withUnsafeBytes { bytes in try self.file.append(bytes, from: &offset) } }
         }
         if self.options.sync { self.retrying { try self.file.sync() } }
         if self.file.needsRotation { self.retrying { try self.file.rotate() } }

@@ -55,9 +55,9 @@ struct DecisionLogFile {
         return (descriptor, size)
     }
 
-    /// Writes every byte (retrying short writes); throws on a write error.
-    mutating func append(_ bytes: UnsafeRawBufferPointer) throws(DecisionLogError) {
-        var offset = 0
+    /// Writes `bytes` from `offset` on, advancing `offset` as bytes are written
+    /// (so a retry after an error never writes a byte twice).
+    mutating func append(_ bytes: UnsafeRawBufferPointer, from offset: inout Int) throws(DecisionLogError) {
         while offset < bytes.count {
             let written = write(self.descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
