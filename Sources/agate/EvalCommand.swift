@@ -196,17 +196,7 @@ enum PolicyLoading {
     }
 
     static func report(_ diagnostics: [Diagnostic], _ sources: SourceSet) {
-        var text = ""
-        for d in diagnostics {
-            var location = "<unknown>"
-            if Int(d.span.file.raw) < sources.files.count {
-                let file = sources[d.span.file]
-                let (line, column) = file.location(of: d.span.start)
-                location = "\(file.path):\(line):\(column)"
-            }
-            text += "\(location): \(d.severity.rawValue)[\(d.code.id)]: \(d.message)\n"
-            if let help = d.help { text += "  help: \(help)\n" }
-        }
-        FileHandle.standardError.write(Data(text.utf8))
+        let report = LintReport(sources: sources, diagnostics: diagnostics, limit: 50)
+        FileHandle.standardError.write(Data(TextRenderer(color: false).render(report).utf8))
     }
 }
