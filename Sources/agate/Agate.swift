@@ -13,6 +13,8 @@ struct Agate: AsyncParsableCommand {
             EvalCommand.self,
             TestCommand.self,
             DisasmCommand.self,
+            ServeCommand.self,
+            BenchServerCommand.self,
         ]
     )
 }
