@@ -9,6 +9,7 @@ struct Agate: AsyncParsableCommand {
         abstract: "Conditional access for AI agents: lint, decide, replay.",
         version: "0.1.0",
         subcommands: [
+            LintCommand.self,
             ReplayCommand.self,
         ]
     )
