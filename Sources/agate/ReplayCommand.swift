@@ -120,10 +120,12 @@ struct ReplayCommand: ParsableCommand {
         switch PolicySetLoader.load(paths: paths) {
         case .compiled(let set, _, _):
             return set
-        case .failed(let diagnostics, _, let ioErrors):
-            var lines = ioErrors.map { "error: \($0.description)" }
-            lines += diagnostics.map { "\($0.severity.rawValue)[\($0.code.id)]: \($0.message)" }
-            Self.fail(lines.joined(separator: "\n") + "\nerror: the \(role) policy set does not compile")
+        case .failed(let diagnostics, let sources, let ioErrors):
+            var text = ioErrors.map { "error: \($0.description)\n" }.joined()
+            let renderer = TextRenderer(color: isatty(STDERR_FILENO) == 1)
+            let report = LintReport(sources: sources, diagnostics: diagnostics)
+            for diagnostic in diagnostics { text += renderer.render(diagnostic, in: report) + "\n" }
+            Self.fail(text + "error: the \(role) policy set does not compile")
         }
     }
 
