@@ -11,6 +11,9 @@ struct Agate: AsyncParsableCommand {
         subcommands: [
             LintCommand.self,
             ReplayCommand.self,
+            EvalCommand.self,
+            TestCommand.self,
+            DisasmCommand.self,
         ]
     )
 }
