@@ -66,7 +66,7 @@ struct Network: Sendable, Equatable {
     var maskLow: UInt64
 
     init(_ cidr: CIDR) {
-        let prefix = Int(cidr.prefix) + (cidr.address.isV4 ? 96 : 0)
+        let prefix = Int(cidr.prefix)  // already on the 128-bit form (IPv4: written prefix + 96)
         maskHigh = prefix >= 64 ? ~0 : prefix == 0 ? 0 : ~0 << UInt64(64 - prefix)
         maskLow = prefix <= 64 ? 0 : prefix >= 128 ? ~0 : ~0 << UInt64(128 - prefix)
         high = cidr.address.high & maskHigh
