@@ -97,7 +97,11 @@ let package = Package(
         .testTarget(name: "PolicyVMTests", dependencies: ["PolicyLanguage", "PolicyVM"], swiftSettings: strict),
         .testTarget(
             name: "DecisionServerTests",
-            dependencies: ["DecisionServer", "DecisionClient", "PolicyVM"],
+            dependencies: [
+                "DecisionServer", "DecisionClient", "PolicyVM",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "PolicyVM"], swiftSettings: strict),

@@ -14,6 +14,8 @@ struct Agate: AsyncParsableCommand {
             EvalCommand.self,
             TestCommand.self,
             DisasmCommand.self,
+            ServeCommand.self,
+            BenchServerCommand.self,
         ]
     )
 }

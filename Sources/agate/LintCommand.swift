@@ -11,19 +11,21 @@ struct LintCommand: ParsableCommand {
         discussion: "Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage or I/O errors."
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
+    enum Format: String, CaseIterable {
         case text, json, sarif, github
     }
 
-    enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    enum ColorChoice: String, CaseIterable {
         case auto, always, never
     }
 
     @Argument(help: "Policy files or folders (searched recursively for *.agate).")
     var paths: [String] = []
 
-    @Option(help: "Output format: text, json, sarif or github.")
-    var format: Format = .text
+    // Format and colour are parsed here rather than by ArgumentParser so a bad
+    // value exits 2 (lint's usage status), not ArgumentParser's 64.
+    @Option(name: .customLong("format"), help: "Output format: text, json, sarif or github.")
+    var formatName = "text"
 
     @Flag(help: "Treat warnings as errors for the exit status.")
     var strict = false
@@ -31,14 +33,28 @@ struct LintCommand: ParsableCommand {
     @Option(name: .customLong("max-diagnostics"), help: "Print at most this many diagnostics.")
     var maxDiagnostics = 200
 
-    @Option(help: "Colour text output: auto (a terminal without NO_COLOR), always or never.")
-    var color: ColorChoice = .auto
+    @Option(name: .customLong("color"), help: "Colour text output: auto (a terminal without NO_COLOR), always or never.")
+    var colorName = "auto"
 
     @Option(help: ArgumentHelp("Print what a diagnostic id means and exit.", valueName: "id"))
     var explain: String?
 
+    var format: Format { Format(rawValue: formatName) ?? .text }
+    var color: ColorChoice { ColorChoice(rawValue: colorName) ?? .auto }
+
     func validate() throws {
-        guard maxDiagnostics >= 0 else { throw ValidationError("--max-diagnostics must be 0 or more") }
+        if Format(rawValue: formatName) == nil {
+            try usageError("unknown format `\(formatName)`; use text, json, sarif or github")
+        }
+        if ColorChoice(rawValue: colorName) == nil {
+            try usageError("unknown colour choice `\(colorName)`; use auto, always or never")
+        }
+        if maxDiagnostics < 0 { try usageError("--max-diagnostics must be 0 or more") }
+    }
+
+    private func usageError(_ message: String) throws -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        throw ExitCode(2)
     }
 
     func run() throws {

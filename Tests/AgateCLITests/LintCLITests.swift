@@ -12,6 +12,10 @@ struct AgateProcess {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
+    struct MissingBinary: Error, CustomStringConvertible {
+        var description: String { "agate binary not found next to the tests or in .build/debug" }
+    }
+
     struct Output {
         var status: Int32
         var stdout: String
@@ -20,7 +24,8 @@ struct AgateProcess {
 
     static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Output {
         let process = Process()
-        process.executableURL = try #require(binary, "agate binary not found next to the tests")
+        guard let binary else { throw MissingBinary() }
+        process.executableURL = binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NO_COLOR")

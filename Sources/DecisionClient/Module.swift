@@ -1,1 +1,0 @@
-// DecisionClient — work in progress; see README.

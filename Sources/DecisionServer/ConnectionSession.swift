@@ -1,0 +1,181 @@
+import NIOCore
+import PolicyVM
+
+/// The state one connection keeps between batches: its evaluator (scratch
+/// memory, never shared across threads), the snapshot it evaluates against,
+/// and its statistics.
+struct ConnectionSession {
+    let services: ServerServices
+    let peer: PeerCredentials?
+    let worker: WorkerStats
+    private var generation: UInt64 = 0
+    private var evaluator: Evaluator?
+    private var answers: [UInt8] = []
+    private var local = LocalCounts()
+
+    /// Counts of one batch, folded into ``WorkerStats`` once per batch.
+    struct LocalCounts {
+        var allow: UInt64 = 0
+        var deny: UInt64 = 0
+        var policyHits: PolicyHitCounter?
+        var latencies: [UInt64] = []
+        var errors: [String: UInt64] = [:]
+    }
+
+    init(services: ServerServices, peer: PeerCredentials?) {
+        self.services = services
+        self.peer = peer
+        self.worker = services.stats.register()
+    }
+
+    /// What one batch produced.
+    struct Output {
+        var answers: ByteBuffer
+        var logLines: [UInt8]
+        /// The connection must close after these answers (an over-long line).
+        var close: Bool
+    }
+
+    /// Answers every frame of `batch`, in order, on one policy-set snapshot.
+    mutating func process(_ batch: LineBatch, allocator: ByteBufferAllocator) -> Output {
+        let received = WallClock.monotonicNanoseconds()
+        let clock = WallClock.now()
+        self.refreshEvaluator()
+        self.answers.removeAll(keepingCapacity: true)
+        var log: [UInt8] = []
+        var close = false
+        for frame in batch.frames {
+            switch frame {
+            case .line(let line):
+                line.withUnsafeReadableBytes { bytes in
+                    self.answer(bytes, clock: clock, log: &log)
+                }
+                self.local.latencies.append(WallClock.monotonicNanoseconds() &- received)
+            case .overlong:
+                self.countError("line_too_long")
+                JSONOutput.appendError(
+                    id: nil, code: "line_too_long",
+                    message: "the line is longer than \(self.services.configuration.maximumLineLength) bytes; closing the connection",
+                    to: &self.answers
+                )
+                close = true
+            }
+            if close { break }
+        }
+        self.flushCounts()
+        var buffer = allocator.buffer(capacity: self.answers.count)
+        buffer.writeBytes(self.answers)
+        return Output(answers: buffer, logLines: log, close: close)
+    }
+
+    /// Picks up a reloaded set: a new evaluator for the new generation.
+    private mutating func refreshEvaluator() {
+        let snapshot = self.services.store.snapshot
+        guard snapshot.generation != self.generation else { return }
+        self.flushCounts()
+        self.generation = snapshot.generation
+        self.evaluator = Evaluator(snapshot.set)
+        self.local.policyHits = PolicyHitCounter(set: snapshot.set)
+    }
+
+    private mutating func answer(_ line: UnsafeRawBufferPointer, clock: (seconds: Int64, nanoseconds: Int64), log: inout [UInt8]) {
+        switch EnvelopeScanner.scan(line) {
+        case .failure(let error):
+            self.countError(error.code)
+            JSONOutput.appendError(id: error.id.map { UnsafeRawBufferPointer(rebasing: line[$0]) },
+                                   code: error.code, message: error.message, to: &self.answers)
+        case .success(let envelope):
+            let id = envelope.id.map { UnsafeRawBufferPointer(rebasing: line[$0]) }
+            switch envelope.operation {
+            case .evaluate:
+                let request = UnsafeRawBufferPointer(rebasing: line[envelope.request!])
+                self.evaluate(id: id, request: request, clock: clock, log: &log)
+            case .health:
+                AdminAnswers.health(id: id, services: self.services, to: &self.answers)
+            case .stats:
+                self.flushCounts()
+                AdminAnswers.stats(id: id, services: self.services, to: &self.answers)
+            case .reload:
+                self.reload(id: id)
+            case .token:
+                self.countError("unavailable")
+                JSONOutput.appendError(id: id, code: "unavailable",
+                                       message: "token issuance is not available in this build", to: &self.answers)
+            case .unknown:
+                self.countError("unknown_op")
+                JSONOutput.appendError(id: id, code: "unknown_op", message: "unknown `op`", to: &self.answers)
+            }
+        }
+    }
+
+    private mutating func evaluate(
+        id: UnsafeRawBufferPointer?, request: UnsafeRawBufferPointer,
+        clock: (seconds: Int64, nanoseconds: Int64), log: inout [UInt8]
+    ) {
+        let outcome = self.evaluator!.decide(json: request, now: clock.seconds)
+        JSONOutput.appendOpening(id: id, to: &self.answers)
+        let fieldsStart = self.answers.count
+        self.evaluator!.writeAnswerFields(into: &self.answers)
+        let fieldsEnd = self.answers.count
+        switch outcome {
+        case .allow: self.local.allow += 1
+        case .deny: self.local.deny += 1
+        }
+        self.local.policyHits?.count(fields: self.answers[fieldsStart..<fieldsEnd])
+        self.answers.append(UInt8(ascii: "}"))
+        self.answers.append(UInt8(ascii: "\n"))
+        guard self.services.log != nil else { return }
+        JSONOutput.append("{\"time\":", to: &log)
+        WallClock.appendTimestamp(seconds: clock.seconds, nanoseconds: clock.nanoseconds, to: &log)
+        JSONOutput.append(",\"id\":", to: &log)
+        if let id { log.append(contentsOf: id) } else { JSONOutput.append("null", to: &log) }
+        JSONOutput.append(",\"request\":", to: &log)
+        log.append(contentsOf: request)
+        log.append(UInt8(ascii: ","))
+        log.append(contentsOf: self.answers[fieldsStart..<fieldsEnd])
+        log.append(UInt8(ascii: "}"))
+        log.append(UInt8(ascii: "\n"))
+    }
+
+    private mutating func reload(id: UnsafeRawBufferPointer?) {
+        let ownUID = ServerServices.ownUID
+        guard self.services.configuration.allowRemoteReload || self.peer?.uid == ownUID else {
+            self.countError("forbidden")
+            JSONOutput.appendError(id: id, code: "forbidden",
+                                   message: "only the server's own user may reload; start the server with --allow-remote-reload to allow others",
+                                   to: &self.answers)
+            return
+        }
+        let result = self.services.store.reload(trigger: "op")
+        AdminAnswers.reload(id: id, result: result, to: &self.answers)
+        self.refreshEvaluator()
+    }
+
+    private mutating func countError(_ code: String) {
+        self.local.errors[code, default: 0] += 1
+    }
+
+    /// Folds this connection's batch counts into its worker statistics.
+    mutating func flushCounts() {
+        guard self.local.allow != 0 || self.local.deny != 0 || !self.local.errors.isEmpty || !self.local.latencies.isEmpty else {
+            return
+        }
+        let local = self.local
+        self.worker.counters.withLock { counters in
+            counters.allow += local.allow
+            counters.deny += local.deny
+            counters.errors.merge(local.errors, uniquingKeysWith: +)
+            if let hits = local.policyHits {
+                for (index, count) in hits.hits.enumerated() where count != 0 {
+                    counters.policies[hits.name(index), default: 0] += count
+                }
+            }
+            for latency in local.latencies { _ = counters.latency.record(latency) }
+        }
+        self.local.allow = 0
+        self.local.deny = 0
+        if !self.local.errors.isEmpty { self.local.errors = [:] }
+        self.local.policyHits?.reset()
+        self.local.latencies.removeAll(keepingCapacity: true)
+    }
+}

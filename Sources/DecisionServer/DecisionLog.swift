@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+
+/// The decision log: every decision, appended as JSONL by a dedicated thread.
+///
+/// Connection tasks hand over the log lines of a whole batch; the writer thread
+/// batches them into few `write(2)` calls off the request path. The queue is
+/// bounded (``DecisionLogOptions/queueLimitBytes``) and nothing is ever
+/// dropped: when it is full, ``append(_:)`` suspends until the writer has
+/// made room, so the connection's answers wait too — backpressure reaches the
+/// clients instead of decisions going unrecorded. A write error is reported
+/// and retried; the queue then fills and requests wait until the disk recovers.
+public final class DecisionLog: @unchecked Sendable {
+    private struct Waiter {
+        var chunk: [UInt8]
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    // All mutable state is guarded by `condition`.
+    private let condition = NSCondition()
+    private var queue: [[UInt8]] = []
+    private var queuedBytes = 0
+    private var waiters: [Waiter] = []
+    private var firstQueuedAt: Date?
+    private var closing = false
+    private var linesWritten: UInt64 = 0
+    private var lastError: String?
+
+    private let options: DecisionLogOptions
+    private var file: DecisionLogFile
+    private let logger: Logger
+    private let finished = DispatchSemaphore(value: 0)
+
+    public init(options: DecisionLogOptions, logger: Logger) throws(DecisionLogError) {
+        self.options = options
+        self.file = try DecisionLogFile(options: options)
+        self.logger = logger
+        let thread = Thread { [self] in self.run() }
+        thread.name = "agate-decision-log"
+        thread.start()
+    }
+
+    /// Queues `chunk` (whole lines); suspends while the queue is full.
+    public func append(_ chunk: [UInt8]) async {
+        guard !chunk.isEmpty else { return }
+        if self.tryAppend(chunk) { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            self.condition.lock()
+            if self.fits(chunk.count) && self.waiters.isEmpty {
+                self.enqueue(chunk)
+                self.condition.unlock()
+                continuation.resume()
+            } else {
+                self.waiters.append(Waiter(chunk: chunk, continuation: continuation))
+                self.condition.unlock()
+            }
+        }
+    }
+
+    /// Writes everything queued, then stops the writer thread. Blocks until done.
+    public func close() {
+        self.condition.lock()
+        self.closing = true
+        self.condition.broadcast()
+        self.condition.unlock()
+        self.finished.wait()
+    }
+
+    /// Lines written so far and the last write error, for `health` and `stats`.
+    public var status: (linesWritten: UInt64, lastError: String?) {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        return (self.linesWritten, self.lastError)
+    }
+
+    private func tryAppend(_ chunk: [UInt8]) -> Bool {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        guard self.waiters.isEmpty, self.fits(chunk.count) else { return false }
+        self.enqueue(chunk)
+        return true
+    }
+
+    /// A chunk fits when the queue has room, or is empty (a chunk larger than
+    /// the limit must still pass, alone).
+    private func fits(_ count: Int) -> Bool {
+        self.queuedBytes == 0 || self.queuedBytes + count <= self.options.queueLimitBytes
+    }
+
+    private func enqueue(_ chunk: [UInt8]) {
+        if self.queue.isEmpty { self.firstQueuedAt = Date() }
+        self.queue.append(chunk)
+        self.queuedBytes += chunk.count
+        self.condition.signal()
+    }
+
+    private func run() {
+        while let chunks = self.nextBatch() {
+            self.writeDurably(chunks)
+        }
+        self.file.closeFile()
+        self.finished.signal()
+    }
+
+    /// Waits for data (and for the flush interval to pass, unless the queue is
+    /// half full or the log is closing), then takes the whole queue.
+    private func nextBatch() -> [[UInt8]]? {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        while self.queue.isEmpty && self.waiters.isEmpty && !self.closing { self.condition.wait() }
+        if self.queue.isEmpty && self.waiters.isEmpty { return nil }
+        if let first = self.firstQueuedAt, self.options.flushInterval > 0 {
+            let deadline = first.addingTimeInterval(self.options.flushInterval)
+            while !self.closing, self.queuedBytes < self.options.queueLimitBytes / 2, Date() < deadline {
+                _ = self.condition.wait(until: deadline)
+            }
+        }
+        let chunks = self.queue
+        self.queue = []
+        self.queuedBytes = 0
+        self.firstQueuedAt = nil
+        self.admitWaiters()
+        return chunks
+    }
+
+    /// Moves waiting producers' chunks into the (now empty) queue, in order.
+    private func admitWaiters() {
+        var admitted = 0
+        while admitted < self.waiters.count, self.fits(self.waiters[admitted].chunk.count) {
+            self.enqueue(self.waiters[admitted].chunk)
+            self.waiters[admitted].continuation.resume()
+            admitted += 1
+        }
+        self.waiters.removeFirst(admitted)
+    }
+
+    private func writeDurably(_ chunks: [[UInt8]]) {
+        var lines: UInt64 = 0
+        for chunk in chunks {
+            lines += UInt64(chunk.count(where: { $0 == UInt8(ascii: "\n") }))
+            self.retrying { try chunk.withUnsafeBytes { bytes in try self.file.append(bytes) } }
+        }
+        if self.options.sync { self.retrying { try self.file.sync() } }
+        if self.file.needsRotation { self.retrying { try self.file.rotate() } }
+        self.condition.lock()
+        self.linesWritten += lines
+        self.condition.unlock()
+    }
+
+    /// Runs `operation` until it succeeds: a decision is never dropped.
+    private func retrying(_ operation: () throws -> Void) {
+        var delay = 0.01
+        while true {
+            do {
+                try operation()
+                return
+            } catch {
+                let description = "\(error)"
+                self.logger.error("decision log write failed, retrying", metadata: ["error": "\(description)"])
+                self.condition.lock()
+                self.lastError = description
+                self.condition.unlock()
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 1)
+            }
+        }
+    }
+}

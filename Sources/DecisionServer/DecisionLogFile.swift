@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where and how the decision log is written.
+public struct DecisionLogOptions: Sendable, Equatable {
+    public var path: String
+    /// Longest time a decision waits in memory before it is written.
+    public var flushInterval: Double
+    /// `fsync` after every batch written.
+    public var sync: Bool
+    /// Rotate when the file reaches this size (nil: never).
+    public var maxBytes: Int64?
+    /// Rotated files kept (`F.1` … `F.n`).
+    public var maxFiles: Int
+    /// Bytes queued in memory before producers wait (backpressure).
+    public var queueLimitBytes: Int
+
+    public init(path: String, flushInterval: Double = 0.05, sync: Bool = false, maxBytes: Int64? = nil,
+                maxFiles: Int = 10, queueLimitBytes: Int = 8 << 20) {
+        self.path = path
+        self.flushInterval = flushInterval
+        self.sync = sync
+        self.maxBytes = maxBytes
+        self.maxFiles = maxFiles
+        self.queueLimitBytes = queueLimitBytes
+    }
+}
+
+/// An error opening, writing or rotating the decision log file.
+public struct DecisionLogError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// The append-only log file with size-based rotation. Used by one thread only.
+struct DecisionLogFile {
+    let options: DecisionLogOptions
+    private var descriptor: CInt
+    private(set) var size: Int64
+
+    init(options: DecisionLogOptions) throws(DecisionLogError) {
+        self.options = options
+        (self.descriptor, self.size) = try Self.openFile(options.path)
+    }
+
+    private static func openFile(_ path: String) throws(DecisionLogError) -> (CInt, Int64) {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            throw DecisionLogError(description: "cannot open decision log `\(path)`: \(String(cString: strerror(errno)))")
+        }
+        var status = stat()
+        let size = fstat(descriptor, &status) == 0 ? Int64(status.st_size) : 0
+        return (descriptor, size)
+    }
+
+    /// Writes every byte (retrying short writes); throws on a write error.
+    mutating func append(_ bytes: UnsafeRawBufferPointer) throws(DecisionLogError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(self.descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw DecisionLogError(description: "cannot write decision log `\(self.options.path)`: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+            self.size += Int64(written)
+        }
+    }
+
+    func sync() throws(DecisionLogError) {
+        guard fsync(self.descriptor) == 0 else {
+            throw DecisionLogError(description: "cannot fsync decision log `\(self.options.path)`: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    var needsRotation: Bool {
+        guard let maxBytes = self.options.maxBytes else { return false }
+        return self.size >= maxBytes
+    }
+
+    /// `F.n-1` → `F.n`, …, `F` → `F.1`, then a fresh `F`.
+    mutating func rotate() throws(DecisionLogError) {
+        let path = self.options.path
+        close(self.descriptor)
+        let keep = max(self.options.maxFiles, 1)
+        _ = unlink("\(path).\(keep)")
+        var index = keep - 1
+        while index >= 1 {
+            _ = rename("\(path).\(index)", "\(path).\(index + 1)")
+            index -= 1
+        }
+        _ = rename(path, "\(path).1")
+        (self.descriptor, self.size) = try Self.openFile(path)
+    }
+
+    mutating func closeFile() {
+        if self.descriptor >= 0 { _ = close(self.descriptor) }
+        self.descriptor = -1
+    }
+}

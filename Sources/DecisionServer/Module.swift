@@ -1,1 +1,0 @@
-// DecisionServer — work in progress; see README.

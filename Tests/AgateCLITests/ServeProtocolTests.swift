@@ -1,0 +1,168 @@
+import DecisionClient
+import Foundation
+import Testing
+
+/// `agate serve` end to end: the real binary over a real socket.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct ServeProtocolTests {
+    @Test func decisionsMatchAgateEval() async throws {
+        let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet])
+        defer { server.cleanUp() }
+        let client = try await DecisionClient.connect(socketPath: server.socket)
+        let served = try await client.evaluate(batch: ServeFixtures.requests).map(ServeFixtures.withoutID)
+        await client.close()
+
+        let input = Data(ServeFixtures.requests.joined(separator: "\n").appending("\n").utf8)
+        let eval = try AgateBinary.run(["eval", "--policies", server.policies, "--request", "-"], input: input)
+        let evaluated = eval.output.split(separator: "\n").map(String.init)
+        #expect(evaluated.count == served.count, "agate eval: \(eval.stderr)")
+        for (server, eval) in zip(served, evaluated) {
+            #expect(server == eval)
+        }
+        #expect(server.stop() == 0)
+    }
+
+    @Test func pipelinedAnswersKeepTheirOrder() async throws {
+        let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
+        defer { server.cleanUp() }
+        let client = try await DecisionClient.connect(socketPath: server.socket)
+        let single = try await client.evaluate(batch: ServeFixtures.requests)
+        let lines = (0..<2000).map { index in
+            #"{"id":"p\#(index)","op":"evaluate","request":\#(ServeFixtures.requests[index % ServeFixtures.requests.count])}"#
+        }
+        let answers = try await client.send(lines: lines)
+        #expect(answers.count == lines.count)
+        for (index, answer) in answers.enumerated() {
+            #expect(answer.hasPrefix(#"{"id":"p\#(index)","#))
+            #expect(ServeFixtures.withoutID(answer) == ServeFixtures.withoutID(single[index % single.count]))
+        }
+        await client.close()
+        #expect(server.stop() == 0)
+    }
+
+    @Test func sixtyFourConcurrentClientsGetTheirOwnAnswers() async throws {
+        let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
+        defer { server.cleanUp() }
+        let reference = try await DecisionClient.connect(socketPath: server.socket)
+        let expected = try await reference.evaluate(batch: ServeFixtures.requests).map(ServeFixtures.withoutID)
+        await reference.close()
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for clientIndex in 0..<64 {
+                group.addTask {
+                    let client = try await DecisionClient.connect(socketPath: server.socket)
+                    var mismatches = 0
+                    for round in 0..<20 {
+                        let index = (clientIndex + round) % ServeFixtures.requests.count
+                        let answer = try await client.evaluate(ServeFixtures.requests[index])
+                        if ServeFixtures.withoutID(answer) != expected[index] { mismatches += 1 }
+                    }
+                    await client.close()
+                    return mismatches
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        #expect(server.stop() == 0)
+    }
+
+    @Test func hostileLinesGetErrorsAndTheConnectionStaysUsable() async throws {
+        let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
+        defer { server.cleanUp() }
+        let client = try await DecisionClient.connect(socketPath: server.socket)
+        var bytes: [UInt8] = []
+        bytes += Array("garbage\n".utf8)
+        bytes += Array(#"{"id":1,"op":"evaluate","request":{"subject":""#.utf8) + [0xFF, 0xFE] + Array("\"}}\n".utf8)
+        bytes += Array(#"{"id":2,"op":"evaluate","request":{"a":tru}}"#.utf8) + [0x0A]
+        bytes += Array(#"{"id":3,"op":"fly"}"#.utf8) + [0x0A]
+        bytes += Array(#"{"id":4,"op":"token","request":{}}"#.utf8) + [0x0A]
+        bytes += Array(#"{"id":5,"op":"evaluate","request":{"subject":{"id":[],"kind":7}}}"#.utf8) + [0x0A]
+        bytes += Array(#"{"id":6,"op":"health"}"#.utf8) + [0x0A]
+        let answers = try await client.send(bytes: bytes, answers: 7)
+        #expect(answers[0] == #"{"id":null,"error":{"code":"bad_request","message":"a line must be one JSON object"}}"#)
+        #expect(answers[1].hasPrefix(#"{"id":null,"error":{"code":"bad_request","message":"invalid JSON"#))
+        #expect(answers[1].contains("UTF-8"))
+        #expect(answers[2].hasPrefix(#"{"id":null,"error":{"code":"bad_request""#))
+        #expect(answers[3].hasPrefix(#"{"id":3,"error":{"code":"unknown_op""#))
+        #expect(answers[4] == #"{"id":4,"error":{"code":"unavailable","message":"token issuance is not available in this build"}}"#)
+        #expect(answers[5].hasPrefix(#"{"id":5,"decision":"deny""#))
+        #expect(answers[5].contains("invalid_request"))
+        #expect(answers[6].hasPrefix(#"{"id":6,"status":"ok""#))
+        await client.close()
+        #expect(server.stop() == 0)
+    }
+
+    @Test func anOversizedLineClosesOnlyItsConnection() async throws {
+        let server = try ServerUnderTest.start(
+            policyFiles: ["main.agate": ServeFixtures.policySet], arguments: ["--max-line", "1024"], withLog: false)
+        defer { server.cleanUp() }
+        let raw = try RawSocket(path: server.socket)
+        raw.send(#"{"id":1,"op":"health"}"# + "\n" + String(repeating: "x", count: 5000) + "\n")
+        let answers = raw.readLines(2)
+        #expect(answers.count == 2)
+        #expect(answers.first?.contains(#""status":"ok""#) == true)
+        #expect(answers.last?.hasPrefix(#"{"id":null,"error":{"code":"line_too_long""#) == true)
+        #expect(raw.readsEndOfStream())
+        raw.close()
+        try await self.expectHealthy(server)
+        #expect(server.stop() == 0)
+    }
+
+    @Test func misbehavingClientsDoNotDisturbOthers() async throws {
+        let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
+        defer { server.cleanUp() }
+        // Disconnects in the middle of a line.
+        let partial = try RawSocket(path: server.socket)
+        partial.send(#"{"id":1,"op":"evaluate","request":{"subj"#)
+        partial.close()
+        // Sends a lot and never reads an answer.
+        let deaf = try RawSocket(path: server.socket)
+        let line = #"{"id":1,"op":"evaluate","request":\#(ServeFixtures.requests[0])}"# + "\n"
+        let burst = Array(String(repeating: line, count: 2000).utf8)
+        var bursts = 0
+        while bursts < 20, deaf.send(burst) { bursts += 1 }
+        // Opens and drops a thousand connections.
+        for _ in 0..<1000 {
+            if let socket = try? RawSocket(path: server.socket) { socket.close() }
+        }
+        try await self.expectHealthy(server)
+        let client = try await DecisionClient.connect(socketPath: server.socket)
+        let answer = try await client.evaluate(ServeFixtures.requests[0])
+        #expect(answer.contains(#""decision":"#))
+        await client.close()
+        deaf.close()
+        #expect(server.stop() == 0)
+    }
+
+    @Test func connectionsOverTheLimitAreRefusedAndCounted() async throws {
+        let server = try ServerUnderTest.start(
+            policyFiles: ["main.agate": ServeFixtures.policySet], arguments: ["--max-connections", "2"], withLog: false)
+        defer { server.cleanUp() }
+        let first = try await DecisionClient.connect(socketPath: server.socket)
+        // The start-up probe's connection must be gone before counting.
+        for _ in 0..<200 {
+            let open = (ServeFixtures.object(try await first.stats())?["connections"] as? [String: Any])?["open"] as? Int
+            if open == 1 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let second = try RawSocket(path: server.socket)
+        second.send(#"{"id":1,"op":"health"}"# + "\n")
+        #expect(second.readLines(1).first?.contains("ok") == true)
+        let third = try RawSocket(path: server.socket)
+        #expect(third.readLines(1).first?.hasPrefix(#"{"id":null,"error":{"code":"too_many_connections""#) == true)
+        #expect(third.readsEndOfStream())
+        third.close()
+        let stats = try #require(ServeFixtures.object(try await first.stats()))
+        let connections = try #require(stats["connections"] as? [String: Any])
+        #expect(connections["refused_over_limit"] as? Int == 1)
+        second.close()
+        await first.close()
+        #expect(server.stop() == 0)
+    }
+
+    private func expectHealthy(_ server: ServerUnderTest) async throws {
+        let client = try await DecisionClient.connect(socketPath: server.socket)
+        let health = try await client.health()
+        #expect(health.hasPrefix(#"{"id":"health","status":"ok""#))
+        await client.close()
+    }
+}
