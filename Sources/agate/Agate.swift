@@ -15,6 +15,7 @@ struct Agate: AsyncParsableCommand {
             DisasmCommand.self,
             ServeCommand.self,
             BenchServerCommand.self,
+            ReplayCommand.self,
         ]
     )
 }
