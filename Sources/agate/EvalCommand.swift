@@ -119,15 +119,30 @@ struct RequestSplitter {
     static let recordLimit = 16 << 20
 
     mutating func feed(_ chunk: ArraySlice<UInt8>, _ emit: (UnsafeRawBufferPointer) -> Void) {
-        for byte in chunk {
-            if byte == UInt8(ascii: "\n"),
-               depth <= 0 || first != UInt8(ascii: "{") || pending.count >= RequestSplitter.recordLimit {
-                flush(emit)
-                continue
+        // Records that lie wholly inside the chunk are emitted in place; only a
+        // record cut by the chunk's end is copied, so the common case costs one
+        // pass over the bytes and no copy.
+        chunk.withUnsafeBytes { raw in
+            var recordStart = 0
+            for i in 0..<raw.count {
+                let byte = raw[i]
+                if byte == UInt8(ascii: "\n"),
+                   depth <= 0 || first != UInt8(ascii: "{")
+                    || pending.count + (i - recordStart) >= RequestSplitter.recordLimit {
+                    if pending.isEmpty {
+                        emitIfNotBlank(UnsafeRawBufferPointer(rebasing: raw[recordStart..<i]), emit)
+                        reset()
+                    } else {
+                        pending.append(contentsOf: raw[recordStart..<i])
+                        flush(emit)
+                    }
+                    recordStart = i + 1
+                    continue
+                }
+                if first == 0, byte != 0x20, byte != 0x09, byte != 0x0D { first = byte }
+                track(byte)
             }
-            if first == 0, byte != 0x20, byte != 0x09, byte != 0x0D, byte != 0x0A { first = byte }
-            pending.append(byte)
-            track(byte)
+            pending.append(contentsOf: raw[recordStart..<raw.count])
         }
     }
 
@@ -148,15 +163,21 @@ struct RequestSplitter {
     }
 
     private mutating func flush(_ emit: (UnsafeRawBufferPointer) -> Void) {
-        defer {
-            pending.removeAll(keepingCapacity: true)
-            depth = 0
-            inString = false
-            escaped = false
-            first = 0
-        }
-        guard pending.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
-        pending.withUnsafeBytes { emit($0) }
+        pending.withUnsafeBytes { emitIfNotBlank($0, emit) }
+        pending.removeAll(keepingCapacity: true)
+        reset()
+    }
+
+    private mutating func reset() {
+        depth = 0
+        inString = false
+        escaped = false
+        first = 0
+    }
+
+    private func emitIfNotBlank(_ record: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void) {
+        guard record.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
+        emit(record)
     }
 }
 
