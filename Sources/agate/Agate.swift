@@ -8,6 +8,9 @@ struct Agate: AsyncParsableCommand {
         commandName: "agate",
         abstract: "Conditional access for AI agents: lint, decide, replay.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [
+            IdentityCommand.self,
+            KeysCommand.self,
+        ]
     )
 }
