@@ -1,0 +1,175 @@
+import PolicyLanguage
+
+/// Renders the last decision of an evaluator as answer JSON (straight into a
+/// byte buffer, from pre-rendered names and reasons) or as an `Answer`.
+enum AnswerWriter {
+    static let invalidReason = "the request is invalid"
+    static let defaultReason = "no policy allows the request"
+    static let noScopeReason = "none of the requested scopes is granted"
+
+    static func write(_ s: EvaluatorState, hash: [UInt8], into out: inout [UInt8]) {
+        let r = s.result
+        let p = s.program
+        append(&out, r.decision == .allow ? "\"decision\":\"allow\",\"policies\":[" : "\"decision\":\"deny\",\"policies\":[")
+        for i in 0..<r.policyCount {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: p.policies[Int(r.policies[i])].nameJSON)
+        }
+        append(&out, "],\"controls\":")
+        if r.hasControls {
+            append(&out, "{\"token_lifetime_s\":")
+            if r.lifetime == .min { append(&out, "null") } else { JSONWriter.appendInt(r.lifetime, to: &out) }
+            append(&out, ",\"scopes\":[")
+            for i in 0..<r.scopeCount {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                let cell = s.frame.elements[Int(r.scopes[i])]
+                JSONWriter.appendEscaped(VMValues.bytes(cell, frame: s.frame.bytes, symbols: p.lookup), to: &out)
+            }
+            append(&out, "],\"require\":[")
+            for i in 0..<r.requireCount {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.appendEscaped(p.lookup.bytes(Int64(r.require[i])), to: &out)
+            }
+            append(&out, "]}")
+        } else {
+            append(&out, "null")
+        }
+        append(&out, ",\"reasons\":[")
+        switch r.reasons {
+        case .none: break
+        case .policies:
+            for i in 0..<r.policyCount {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: p.policies[Int(r.policies[i])].reasonJSON)
+            }
+        case .noPolicyAllows: append(&out, "\"no policy allows the request\"")
+        case .noScopeGranted: append(&out, "\"none of the requested scopes is granted\"")
+        case .invalidRequest: append(&out, "\"the request is invalid\"")
+        }
+        append(&out, "],\"report_only\":[")
+        for i in 0..<r.reportOnlyCount {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            let policy = Int(r.reportOnly[i])
+            append(&out, "{\"policy\":")
+            out.append(contentsOf: p.policies[policy].nameJSON)
+            append(&out, ",\"would\":")
+            switch EffectKind(rawValue: p.effects[policy]) ?? .deny {
+            case .allow: append(&out, "\"allow\"}")
+            case .deny: append(&out, "\"deny\"}")
+            case .limit: append(&out, "\"limit\"}")
+            }
+        }
+        append(&out, "],\"errors\":[")
+        if let invalid = s.invalid {
+            var w = JSONWriter(out)
+            w.errorObject(policy: nil, code: EvaluationErrorCode.invalidRequest.rawValue, path: s.invalidPath,
+                          message: invalid.message)
+            out = w.bytes
+        }
+        for i in 0..<s.errorCount {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            let policy = Int(s.errorPolicies[i])
+            append(&out, "{\"policy\":")
+            out.append(contentsOf: p.policies[policy].nameJSON)
+            append(&out, ",\"code\":\"")
+            var code = s.errors[i].code.rawValue
+            code.withUTF8 { out.append(contentsOf: $0) }
+            append(&out, "\",\"message\":")
+            var message = errorMessage(s.errors[i], p)
+            message.withUTF8 { JSONWriter.appendEscaped($0, to: &out) }
+            out.append(UInt8(ascii: "}"))
+        }
+        append(&out, "],\"warnings\":[")
+        for i in 0..<s.frame.warningCount {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            var message = warning(s, i)
+            message.withUTF8 { JSONWriter.appendEscaped($0, to: &out) }
+        }
+        append(&out, "],\"policyset\":")
+        out.append(contentsOf: hash)
+    }
+
+    @inline(__always)
+    private static func append(_ out: inout [UInt8], _ text: StaticString) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    static func warning(_ s: EvaluatorState, _ i: Int) -> String {
+        "unknown field `\(s.frame.text(s.frame.warnings[i]))`"
+    }
+
+    /// One sentence naming the signal, attribute or regex involved.
+    static func errorMessage(_ error: VMError, _ p: Program) -> String {
+        switch error.code {
+        case .absentSignal:
+            let name = Signal(rawValue: UInt8(error.detail))?.info.name ?? "?"
+            return "signal `\(name)` is absent from the request"
+        case .absentAttribute:
+            return "attribute `\(attributeName(error, p))` is absent from the request"
+        case .attributeType:
+            let read = p.dynamicReads[Int(error.detail)]
+            return "attribute `\(attributeName(error, p))` is \(article(error.found.name)) in the request, the policy expects \(article(read.expected.name))"
+        case .regexLimit:
+            let regex = p.regexSources[Int(error.detail)]
+            return "regex `/\(regex.pattern)/\(regex.flags)` exceeded its match limit"
+        case .invalidRequest:
+            return "the request is invalid"
+        }
+    }
+
+    private static func attributeName(_ error: VMError, _ p: Program) -> String {
+        let (root, name) = p.dynamicSlotNames[Int(p.dynamicReads[Int(error.detail)].slot)]
+        return root.prefix + "." + name
+    }
+
+    private static func article(_ typeName: String) -> String {
+        typeName.hasPrefix("int") ? "an \(typeName)" : "a \(typeName)"
+    }
+
+    /// The same answer as plain values.
+    static func answer(_ s: EvaluatorState, hash: String) -> Answer {
+        let r = s.result
+        let p = s.program
+        var answer = Answer(decision: r.decision, policySet: hash)
+        answer.policies = (0..<r.policyCount).map { p.policies[Int(r.policies[$0])].name }
+        if r.hasControls {
+            answer.controls = GrantedControls(
+                tokenLifetime: r.lifetime == .min ? nil : r.lifetime,
+                scopes: (0..<r.scopeCount).map {
+                    String(decoding: VMValues.bytes(s.frame.elements[Int(r.scopes[$0])], frame: s.frame.bytes,
+                                                    symbols: p.lookup), as: UTF8.self)
+                },
+                require: (0..<r.requireCount).map { p.symbols.text(r.require[$0]) })
+        }
+        switch r.reasons {
+        case .none: break
+        case .policies:
+            answer.reasons = (0..<r.policyCount).compactMap {
+                if case .deny(let reason) = p.policies[Int(r.policies[$0])].effect { return reason }
+                return nil
+            }
+        case .noPolicyAllows: answer.reasons = [defaultReason]
+        case .noScopeGranted: answer.reasons = [noScopeReason]
+        case .invalidRequest: answer.reasons = [invalidReason]
+        }
+        answer.reportOnly = (0..<r.reportOnlyCount).map {
+            let policy = Int(r.reportOnly[$0])
+            let would: ReportOnlyVerdict = switch EffectKind(rawValue: p.effects[policy]) ?? .deny {
+            case .allow: .allow
+            case .deny: .deny
+            case .limit: .limit
+            }
+            return ReportOnlyResult(policy: p.policies[policy].name, would: would)
+        }
+        if let invalid = s.invalid {
+            answer.errors = [EvaluationError(policy: nil, code: .invalidRequest, message: invalid.message,
+                                             path: s.invalidPath)]
+        }
+        answer.errors += (0..<s.errorCount).map {
+            EvaluationError(policy: p.policies[Int(s.errorPolicies[$0])].name, code: s.errors[$0].code,
+                            message: errorMessage(s.errors[$0], p))
+        }
+        answer.warnings = (0..<s.frame.warningCount).map { warning(s, $0) }
+        return answer
+    }
+}

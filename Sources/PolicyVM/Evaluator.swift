@@ -1,0 +1,131 @@
+import PolicyLanguage
+
+/// Decides requests against one compiled policy set. One per worker thread
+/// (do not share a copy between threads): it owns the request frame and the
+/// scratch space, allocated once and reused by every call, so a decision
+/// allocates nothing.
+public struct Evaluator {
+    public let policySet: CompiledPolicySet
+    let state: EvaluatorState
+
+    public init(_ policySet: CompiledPolicySet) {
+        self.policySet = policySet
+        state = EvaluatorState(policySet.program)
+    }
+
+    /// Decodes one request JSON object and decides; the details stay here until the next call.
+    public mutating func decide(json: UnsafeRawBufferPointer, now: Int64) -> Outcome {
+        state.decide(json: json, now: now, trace: false)
+    }
+
+    /// Appends the answer's fields without surrounding braces, in SEMANTICS.md's order:
+    /// "decision":…,"policies":[…],"controls":…,"reasons":[…],"report_only":[…],"errors":[…],"warnings":[…],"policyset":"sha256:…"
+    public func writeAnswerFields(into buffer: inout [UInt8]) {
+        AnswerWriter.write(state, hash: policySet.hashJSON, into: &buffer)
+    }
+
+    /// The materialised answer (allocates): for tests, replay, tokens.
+    public func answer() -> Answer {
+        AnswerWriter.answer(state, hash: policySet.hash)
+    }
+
+    /// Convenience for tests and tools: decide a request given as bytes.
+    public mutating func decide(json: [UInt8], now: Int64) -> Outcome {
+        json.withUnsafeBytes { decide(json: $0, now: now) }
+    }
+}
+
+/// The evaluator's reusable storage and the last decision's details.
+final class EvaluatorState {
+    unowned(unsafe) let program: Program
+    let programOwner: Program
+    let frame: Frame
+    let registers: UnsafeMutablePointer<Cell>
+    let iterSets: UnsafeMutablePointer<Cell>
+    let iterIndex: UnsafeMutablePointer<Int>
+    let regex = RegexScratch()
+    /// Candidate policies of the last request, ascending, and how each came out.
+    let candidates: UnsafeMutablePointer<Int32>
+    let statuses: UnsafeMutablePointer<PolicyStatus>
+    var candidateCount = 0
+    /// Errors of the last request, in policy order.
+    let errorPolicies: UnsafeMutablePointer<Int32>
+    let errors: UnsafeMutablePointer<VMError>
+    var errorCount = 0
+    /// Explain mode: executed tests per candidate.
+    var trace: UnsafeMutablePointer<TraceEntry>?
+    var traces: [[TraceEntry]] = []
+    var result = CombinedResult(policyCount: 0)
+    var invalid: DecodeFailure?
+    var invalidPath = ""
+
+    init(_ program: Program) {
+        self.program = program
+        programOwner = program
+        frame = Frame(dynamicSlots: program.dynamicSlotCount)
+        let registerCount = max(1, program.registerCount)
+        registers = .allocate(capacity: registerCount)
+        registers.initialize(repeating: .zero, count: registerCount)
+        iterSets = .allocate(capacity: registerCount)
+        iterSets.initialize(repeating: .zero, count: registerCount)
+        iterIndex = .allocate(capacity: registerCount)
+        iterIndex.initialize(repeating: 0, count: registerCount)
+        let n = max(1, program.policies.count)
+        candidates = .allocate(capacity: n)
+        statuses = .allocate(capacity: n)
+        errorPolicies = .allocate(capacity: n)
+        errors = .allocate(capacity: n)
+        result = CombinedResult(policyCount: n)
+    }
+
+    deinit {
+        registers.deallocate(); iterSets.deallocate(); iterIndex.deallocate()
+        candidates.deallocate(); statuses.deallocate(); errorPolicies.deallocate(); errors.deallocate()
+        result.release()
+        trace?.deallocate()
+    }
+
+    func decide(json: UnsafeRawBufferPointer, now: Int64, trace tracing: Bool) -> Outcome {
+        candidateCount = 0
+        errorCount = 0
+        do {
+            try RequestDecoder.decode(json, now: now, into: frame, program: program)
+            invalid = nil
+        } catch {
+            invalid = error
+            invalidPath = error.path.render(frame)
+            result.setInvalid()
+            return .deny
+        }
+        candidateCount = program.index.candidates(keys: frame.indexKeys, into: candidates)
+        if tracing { traces = [] }
+        for i in 0..<candidateCount {
+            let policy = Int(candidates[i])
+            var vm = makeVM(tracing: tracing)
+            let status = vm.run(entry: program.entries[policy])
+            statuses[i] = status
+            if status == .errored {
+                errorPolicies[errorCount] = Int32(policy)
+                errors[errorCount] = vm.error
+                errorCount += 1
+            }
+            if tracing, let trace { traces.append(Array(UnsafeBufferPointer(start: trace, count: vm.traceCount))) }
+        }
+        return Combinator.combine(self)
+    }
+
+    private func makeVM(tracing: Bool) -> VM {
+        if tracing, trace == nil {
+            trace = .allocate(capacity: 4096)
+        }
+        return VM(code: program.code.baseAddress!, constants: program.constants.baseAddress!,
+                  signals: frame.signals, present: frame.present, dynamicCells: frame.dynamicCells,
+                  dynamicTypes: frame.dynamicTypes, dynamicReads: program.dynamicReads.baseAddress!,
+                  elements: frame.elements, frameBytes: frame.bytes, setCells: program.setCells.baseAddress!,
+                  setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
+                  networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
+                  registers: registers, iterSets: iterSets, iterIndex: iterIndex, program: program,
+                  symbols: program.lookup, matchData: regex.data, trace: tracing ? trace : nil,
+                  traceCapacity: tracing ? 4096 : 0)
+    }
+}

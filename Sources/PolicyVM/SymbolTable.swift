@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Every string the policies mention, interned to a dense id at load time.
+///
+/// The request decoder looks each decoded string up here (FNV-1a over its
+/// bytes, open addressing), so comparing a request string with a constant is
+/// an integer compare; a string that is not found cannot equal any constant.
+struct SymbolTable: Sendable {
+    /// The bytes of every symbol, back to back.
+    private(set) var blob: [UInt8] = []
+    private(set) var starts: [Int32] = []
+    private(set) var lengths: [Int32] = []
+    /// Open-addressing slots holding symbol ids (-1 = empty); a power of two.
+    private var slots: [Int32] = Array(repeating: -1, count: 16)
+    private var texts: [String: Int32] = [:]
+
+    var count: Int { starts.count }
+
+    /// The id of `text`, adding it if new.
+    @discardableResult
+    mutating func intern(_ text: String) -> Int32 {
+        if let id = texts[text] { return id }
+        let id = Int32(starts.count)
+        texts[text] = id
+        starts.append(Int32(blob.count))
+        lengths.append(Int32(text.utf8.count))
+        blob.append(contentsOf: text.utf8)
+        if starts.count * 2 > slots.count { rehash(capacity: slots.count * 2) } else { insert(id) }
+        return id
+    }
+
+    func id(of text: String) -> Int32? { texts[text] }
+
+    func text(_ id: Int32) -> String {
+        let start = Int(starts[Int(id)])
+        return String(decoding: blob[start..<start + Int(lengths[Int(id)])], as: UTF8.self)
+    }
+
+    private mutating func rehash(capacity: Int) {
+        slots = Array(repeating: -1, count: capacity)
+        for id in 0..<Int32(starts.count) { insert(id) }
+    }
+
+    private mutating func insert(_ id: Int32) {
+        let start = Int(starts[Int(id)])
+        let hash = blob.withUnsafeBufferPointer {
+            SymbolTable.hash(UnsafeBufferPointer(rebasing: $0[start..<start + Int(lengths[Int(id)])]))
+        }
+        var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
+        slots[slot] = id
+    }
+
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            h = (h ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return h
+    }
+
+    /// A frozen, pointer-based view for the decoder's hot path.
+    func lookupTable() -> SymbolLookup { SymbolLookup(self.blob, starts, lengths, slots) }
+}
+
+/// The read-only lookup side of a `SymbolTable`, in unmanaged buffers owned by
+/// the program (freed with it).
+final class SymbolLookup: @unchecked Sendable {
+    let blob: UnsafeMutableBufferPointer<UInt8>
+    let starts: UnsafeMutableBufferPointer<Int32>
+    let lengths: UnsafeMutableBufferPointer<Int32>
+    let slots: UnsafeMutableBufferPointer<Int32>
+    let mask: Int
+
+    init(_ blob: [UInt8], _ starts: [Int32], _ lengths: [Int32], _ slots: [Int32]) {
+        func copy<T>(_ items: [T]) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, items.count))
+            _ = buffer.initialize(from: items)
+            return buffer
+        }
+        self.blob = copy(blob)
+        self.starts = copy(starts)
+        self.lengths = copy(lengths)
+        self.slots = copy(slots)
+        mask = slots.count - 1
+    }
+
+    deinit {
+        blob.deallocate(); starts.deallocate(); lengths.deallocate(); slots.deallocate()
+    }
+
+    /// The symbol id of these bytes, or -1.
+    @inline(__always)
+    func find(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+        var slot = Int(truncatingIfNeeded: SymbolTable.hash(UnsafeBufferPointer(start: base, count: count))) & mask
+        while true {
+            let id = slots[slot]
+            if id < 0 { return -1 }
+            if Int(lengths[Int(id)]) == count,
+               memcmp(blob.baseAddress! + Int(starts[Int(id)]), base, count) == 0 {
+                return id
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The bytes of symbol `id`.
+    @inline(__always)
+    func bytes(_ id: Int64) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: blob.baseAddress! + Int(starts[Int(id)]), count: Int(lengths[Int(id)]))
+    }
+}

@@ -1,0 +1,285 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PolicyLanguage
+
+/// How one policy came out.
+enum PolicyStatus: UInt8 {
+    /// A target did not hold (or the policy was not a candidate).
+    case notApplicable
+    case notMatched
+    case matched
+    /// The condition raised a runtime error (see `VMError`).
+    case errored
+}
+
+/// The runtime error that aborted a policy: what and where, rendered later.
+struct VMError: Equatable {
+    var code: EvaluationErrorCode
+    /// The operand (signal or dynamic read) or regex index involved.
+    var detail: Int32
+    /// For `attribute_type`: the type found in the request.
+    var found: DynamicType
+}
+
+/// One executed test, recorded only in explain mode.
+struct TraceEntry: Equatable {
+    var pc: Int32
+    var flag: Bool
+}
+
+/// The interpreter: a struct of raw pointers into the program and the frame,
+/// built per decision; `run` walks validated code with no bounds checks, no
+/// ARC and no allocation.
+struct VM {
+    let code: UnsafePointer<UInt64>
+    let constants: UnsafePointer<Cell>
+    let signals: UnsafePointer<Cell>
+    let present: UInt32
+    let dynamicCells: UnsafePointer<Cell>
+    let dynamicTypes: UnsafePointer<UInt8>
+    let dynamicReads: UnsafePointer<DynamicRead>
+    let elements: UnsafePointer<Cell>
+    let frameBytes: UnsafePointer<UInt8>
+    let setCells: UnsafePointer<Cell>
+    let setKeys: UnsafePointer<Int64>
+    let sets: UnsafePointer<TableRange>
+    let networks: UnsafePointer<Network>
+    let cidrTables: UnsafePointer<TableRange>
+    let registers: UnsafeMutablePointer<Cell>
+    /// Per register: the set being iterated (a `Cell`) and the position in `c`… kept apart.
+    let iterSets: UnsafeMutablePointer<Cell>
+    let iterIndex: UnsafeMutablePointer<Int>
+    unowned(unsafe) let program: Program
+    unowned(unsafe) let symbols: SymbolLookup
+    let matchData: OpaquePointer
+    /// Explain mode only.
+    let trace: UnsafeMutablePointer<TraceEntry>?
+    let traceCapacity: Int
+    var traceCount = 0
+    var error = VMError(code: .absentSignal, detail: 0, found: .absent)
+
+    /// Runs one policy from its entry.
+    mutating func run(entry: Int32) -> PolicyStatus {
+        var pc = Int(entry)
+        var flag = false
+        while true {
+            let w = code[pc]
+            let at = pc
+            pc += 1
+            let a = UInt16(truncatingIfNeeded: w >> 16)
+            let c = UInt16(truncatingIfNeeded: w >> 48)
+            var result: Bool
+            switch unsafeBitCast(UInt8(truncatingIfNeeded: w), to: Opcode.self) {
+            case .jmp:
+                pc = Int(UInt32(truncatingIfNeeded: w >> 32)); continue
+            case .jf:
+                if !flag { pc = Int(UInt32(truncatingIfNeeded: w >> 32)) }
+                continue
+            case .jt:
+                if flag { pc = Int(UInt32(truncatingIfNeeded: w >> 32)) }
+                continue
+            case .not:
+                flag = !flag; continue
+            case .set:
+                flag = w & 0x100 != 0; continue
+            case .target:
+                if !flag { return .notApplicable }
+                continue
+            case .ret:
+                return flag ? .matched : .notMatched
+            case .eqsym, .eqkind:
+                guard let x = load(a) else { return .errored }
+                result = x.a == Int64(c)
+            case .cmp:
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                result = VM.compare(x.a, y.a, UInt8(truncatingIfNeeded: w >> 12) & 0xF)
+            case .eqs:
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                result = VMValues.stringsEqual(x, y, frame: frameBytes)
+            case .eqip:
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                result = x.a == y.a && x.b == y.b
+            case .eqv:
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                result = valuesEqual(x, y, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF)
+            case .insym, .inint:
+                guard let x = load(a) else { return .errored }
+                result = VM.contains(setKeys, sets[Int(c)], x.a)
+            case .incidr:
+                guard let x = load(a) else { return .errored }
+                let table = cidrTables[Int(c)]
+                let high = UInt64(bitPattern: x.a), low = UInt64(bitPattern: x.b)
+                result = false
+                var i = Int(table.start)
+                let end = i + Int(table.count)
+                while i < end {
+                    if networks[i].contains(high: high, low: low) { result = true; break }
+                    i += 1
+                }
+            case .inset:
+                guard let x = load(a), let set = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                result = setContains(set, x, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF)
+            case .like:
+                guard let x = load(a) else { return .errored }
+                result = program.globs[Int(c)].matches(VMValues.bytes(x, frame: frameBytes, symbols: symbols))
+            case .match:
+                guard let x = load(a) else { return .errored }
+                switch program.regexes.match(Int(c), VMValues.bytes(x, frame: frameBytes, symbols: symbols),
+                                             data: matchData) {
+                case .matched: result = true
+                case .notMatched: result = false
+                case .limit:
+                    error = VMError(code: .regexLimit, detail: Int32(c), found: .absent)
+                    return .errored
+                }
+            case .sched:
+                guard let x = load(a) else { return .errored }
+                result = program.schedules[Int(c)].contains(x.a)
+            case .has:
+                let operand = Operand(raw: a)
+                if operand.kind == .signal {
+                    result = present & (1 << UInt32(operand.index)) != 0
+                } else {
+                    result = dynamicTypes[Int(dynamicReads[operand.index].slot)] != 0
+                }
+            case .sub:
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                registers[Int(c)] = Cell(a: x.a &- y.a)
+                continue
+            case .store:
+                registers[Int(c)] = Cell(a: flag ? 1 : 0)
+                continue
+            case .forprep:
+                guard let set = load(a) else { return .errored }
+                let register = Int(UInt16(truncatingIfNeeded: w >> 32))
+                if set.c == 0 {
+                    flag = (w >> 12) & 0xF == 1
+                    pc = at + Int(c)
+                    continue
+                }
+                iterSets[register] = set
+                iterIndex[register] = 0
+                registers[register] = element(set, 0)
+                continue
+            case .forloop:
+                let stop = (w >> 12) & 0xF == 0
+                if flag == stop { continue }
+                let register = Int(a)
+                let next = iterIndex[register] + 1
+                let set = iterSets[register]
+                if next < Int(set.c) {
+                    iterIndex[register] = next
+                    registers[register] = element(set, next)
+                    pc = Int(UInt32(truncatingIfNeeded: w >> 32))
+                }
+                continue
+            }
+            flag = result != (w & 0x100 != 0)
+            if let trace, traceCount < traceCapacity {
+                trace[traceCount] = TraceEntry(pc: Int32(at), flag: flag)
+                traceCount += 1
+            }
+        }
+    }
+
+    /// Reads an operand; nil after recording an error (absent or mistyped).
+    @inline(__always)
+    mutating func load(_ raw: UInt16) -> Cell? {
+        let index = Int(raw & 0x1FFF)
+        switch raw >> 13 {
+        case 0:
+            guard present & (1 << UInt32(index)) != 0 else {
+                error = VMError(code: .absentSignal, detail: Int32(index), found: .absent)
+                return nil
+            }
+            return signals[index]
+        case 1:
+            let read = dynamicReads[index]
+            let found = dynamicTypes[Int(read.slot)]
+            guard found == read.expected.rawValue else {
+                error = VMError(code: found == 0 ? .absentAttribute : .attributeType, detail: Int32(index),
+                                found: DynamicType(rawValue: found) ?? .absent)
+                return nil
+            }
+            return dynamicCells[Int(read.slot)]
+        case 2:
+            return registers[index]
+        default:
+            return constants[index]
+        }
+    }
+
+    @inline(__always)
+    static func compare(_ x: Int64, _ y: Int64, _ op: UInt8) -> Bool {
+        switch op {
+        case 0: x == y
+        case 1: x != y
+        case 2: x < y
+        case 3: x <= y
+        case 4: x > y
+        default: x >= y
+        }
+    }
+
+    /// Binary search in a sorted key range.
+    @inline(__always)
+    static func contains(_ keys: UnsafePointer<Int64>, _ range: TableRange, _ key: Int64) -> Bool {
+        var low = Int(range.start), high = Int(range.start + range.count)
+        while low < high {
+            let mid = (low + high) >> 1
+            let k = keys[mid]
+            if k == key { return true }
+            if k < key { low = mid + 1 } else { high = mid }
+        }
+        return false
+    }
+
+    /// Element `i` of a set cell (frame elements or a constant set).
+    @inline(__always)
+    func element(_ set: Cell, _ i: Int) -> Cell {
+        set.a == 0 ? elements[Int(set.b) + i] : setCells[Int(sets[Int(set.b)].start) + i]
+    }
+
+    func setContains(_ set: Cell, _ x: Cell, type: UInt8) -> Bool {
+        var i = 0
+        while i < Int(set.c) {
+            if valuesEqual(element(set, i), x, type: type) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Equality by type code (TypeCode): strings by id or bytes, sets as sets.
+    func valuesEqual(_ x: Cell, _ y: Cell, type: UInt8) -> Bool {
+        switch type {
+        case TypeCode.string: return VMValues.stringsEqual(x, y, frame: frameBytes)
+        case TypeCode.ip: return x.a == y.a && x.b == y.b
+        case TypeCode.cidr: return x.a == y.a && x.b == y.b && x.c == y.c
+        case TypeCode.stringSet, TypeCode.intSet:
+            let elementType = type == TypeCode.stringSet ? TypeCode.string : TypeCode.int
+            for i in 0..<Int(x.c) where !setContains(y, element(x, i), type: elementType) { return false }
+            for i in 0..<Int(y.c) where !setContains(x, element(y, i), type: elementType) { return false }
+            return true
+        default: return x.a == y.a
+        }
+    }
+}
+
+/// Value helpers shared by the decoder and the VM.
+enum VMValues {
+    /// Interned strings compare by id; a string the policies never mention
+    /// (id -1) can only equal another such string, byte for byte.
+    @inline(__always)
+    static func stringsEqual(_ x: Cell, _ y: Cell, frame: UnsafePointer<UInt8>) -> Bool {
+        if x.a >= 0 || y.a >= 0 { return x.a == y.a }
+        return x.c == y.c && (x.c == 0 || memcmp(frame + Int(x.b), frame + Int(y.b), Int(x.c)) == 0)
+    }
+
+    @inline(__always)
+    static func bytes(_ x: Cell, frame: UnsafePointer<UInt8>, symbols: SymbolLookup) -> UnsafeBufferPointer<UInt8> {
+        x.a >= 0 ? symbols.bytes(x.a) : UnsafeBufferPointer(start: frame + Int(x.b), count: Int(x.c))
+    }
+}
