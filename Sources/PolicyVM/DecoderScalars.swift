@@ -51,7 +51,7 @@ struct JSONCursor {
         end = input.count
     }
 
-    private static let empty: UnsafePointer<UInt8> = {
+    nonisolated(unsafe) private static let empty: UnsafePointer<UInt8> = {
         let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
         p.initialize(to: 0)
         return UnsafePointer(p)

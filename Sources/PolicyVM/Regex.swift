@@ -79,7 +79,7 @@ final class RegexTable: @unchecked Sendable {
         return .limit
     }
 
-    private static let emptySubject: UnsafePointer<UInt8> = {
+    nonisolated(unsafe) private static let emptySubject: UnsafePointer<UInt8> = {
         let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
         p.initialize(to: 0)
         return UnsafePointer(p)

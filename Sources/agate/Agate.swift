@@ -11,6 +11,7 @@ struct Agate: AsyncParsableCommand {
         subcommands: [
             IdentityCommand.self,
             KeysCommand.self,
+            TokenCommand.self,
         ]
     )
 }
