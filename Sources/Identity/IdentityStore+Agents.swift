@@ -117,8 +117,8 @@ extension IdentityStore {
             "display_name": .string(agent.displayName), "blueprint": .string(agent.blueprint),
             "sponsor": .string(agent.sponsor), "groups": .stringSet(agent.groups),
             "state": .string(agent.state.rawValue),
-            "attributes": .string(JSONColumn.encode(agent.attributes)),
         ]
+        for (name, value) in agent.attributes { details["attribute." + name] = value }
         if let expires = agent.expires { details["expires"] = .int(expires) }
         return details
     }

@@ -9,6 +9,10 @@ struct IdentityCommand: ParsableCommand {
         abstract: "Manage blueprints, agent identities, credentials; read the audit log.",
         subcommands: [BlueprintCommand.self, AgentCommand.self, CredentialCommand.self, AuditCommand.self]
     )
+
+    // Declared here too so `--db`, `--actor` and `--json` may come before the
+    // subcommand (`agate identity --db F agent list`) as well as after it.
+    @OptionGroup var store: StoreOptions
 }
 
 /// Options every `agate identity` command takes.
