@@ -15,17 +15,16 @@ public struct SigningKey: Sendable, Equatable {
     public var keyID: String
     public var created: Int64
     public var status: Status
-    let privateKey: Data
+    let p256: P256.Signing.PrivateKey
 
-    var p256: P256.Signing.PrivateKey {
-        // The bytes were validated when the key was generated or loaded.
-        (try? P256.Signing.PrivateKey(rawRepresentation: privateKey)) ?? P256.Signing.PrivateKey()
+    public static func == (a: SigningKey, b: SigningKey) -> Bool {
+        a.keyID == b.keyID && a.created == b.created && a.status == b.status
+            && a.p256.rawRepresentation == b.p256.rawRepresentation
     }
 
     static func generate(now: Int64) -> SigningKey {
         let key = P256.Signing.PrivateKey()
-        return SigningKey(keyID: thumbprint(key.publicKey), created: now, status: .active,
-                          privateKey: key.rawRepresentation)
+        return SigningKey(keyID: thumbprint(key.publicKey), created: now, status: .active, p256: key)
     }
 
     static func thumbprint(_ key: P256.Signing.PublicKey) -> String {
@@ -86,7 +85,7 @@ public struct SigningKeyStore: Sendable {
             guard let raw = Base64URL.decode(entry.d), let key = try? P256.Signing.PrivateKey(rawRepresentation: raw),
                   SigningKey.thumbprint(key.publicKey) == entry.kid
             else { throw .storage("key `\(entry.kid)` in `\(path)` is damaged") }
-            keys.append(SigningKey(keyID: entry.kid, created: entry.created, status: entry.status, privateKey: raw))
+            keys.append(SigningKey(keyID: entry.kid, created: entry.created, status: entry.status, p256: key))
         }
         guard keys.filter({ $0.status == .active }).count == 1 else {
             throw .storage("`\(path)` must hold exactly one active key")
@@ -162,7 +161,7 @@ public struct SigningKeyStore: Sendable {
             throw .storage("cannot create `\(directory)`: \(error.localizedDescription)")
         }
         let file = KeyFile(keys: keys.map {
-            KeyFile.Entry(kid: $0.keyID, created: $0.created, status: $0.status, d: Base64URL.encode($0.privateKey))
+            KeyFile.Entry(kid: $0.keyID, created: $0.created, status: $0.status, d: Base64URL.encode($0.p256.rawRepresentation))
         })
         let path = filePath(directory), temporary = path + ".tmp"
         guard PrivateFile.write(Data(JSON.encode(file).utf8), to: temporary), rename(temporary, path) == 0 else {
