@@ -12,24 +12,25 @@ enum Key {
     case ip, country, level, score, signals
     case unknown
 
-    private static let names: [(StaticString, Key)] = [
-        ("subject", .subject), ("audience", .audience), ("scopes", .scopes), ("location", .location),
-        ("time", .time), ("risk", .risk), ("on_behalf_of", .onBehalfOf), ("context", .context),
-        ("id", .id), ("kind", .kind), ("blueprint", .blueprint), ("sponsor", .sponsor), ("groups", .groups),
-        ("created", .created), ("attributes", .attributes), ("ip", .ip), ("country", .country),
-        ("level", .level), ("score", .score), ("signals", .signals),
-    ]
-
     @inline(__always)
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress else { self = .unknown; return }
-        for (name, key) in Key.names where name.utf8CodeUnitCount == bytes.count {
-            if memcmp(name.utf8Start, base, bytes.count) == 0 {
-                self = key
-                return
-            }
+        @inline(__always) func isName(_ name: StaticString) -> Bool { memcmp(name.utf8Start, base, bytes.count) == 0 }
+        // Dispatch on length first: at most five comparisons per member name.
+        switch bytes.count {
+        case 2: self = isName("id") ? .id : isName("ip") ? .ip : .unknown
+        case 4: self = isName("kind") ? .kind : isName("time") ? .time : isName("risk") ? .risk : .unknown
+        case 5: self = isName("level") ? .level : isName("score") ? .score : .unknown
+        case 6: self = isName("scopes") ? .scopes : isName("groups") ? .groups : .unknown
+        case 7:
+            self = isName("subject") ? .subject : isName("sponsor") ? .sponsor : isName("country") ? .country
+                : isName("created") ? .created : isName("context") ? .context : isName("signals") ? .signals : .unknown
+        case 8: self = isName("audience") ? .audience : isName("location") ? .location : .unknown
+        case 9: self = isName("blueprint") ? .blueprint : .unknown
+        case 10: self = isName("attributes") ? .attributes : .unknown
+        case 12: self = isName("on_behalf_of") ? .onBehalfOf : .unknown
+        default: self = .unknown
         }
-        self = .unknown
     }
 }
 

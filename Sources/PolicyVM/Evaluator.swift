@@ -99,9 +99,10 @@ final class EvaluatorState {
         }
         candidateCount = program.index.candidates(keys: frame.indexKeys, into: candidates)
         if tracing { traces = [] }
+        var vm = makeVM(tracing: tracing)
         for i in 0..<candidateCount {
             let policy = Int(candidates[i])
-            var vm = makeVM(tracing: tracing)
+            vm.traceCount = 0
             let status = vm.run(entry: program.entries[policy])
             statuses[i] = status
             if status == .errored {
