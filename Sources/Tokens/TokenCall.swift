@@ -42,6 +42,14 @@ extension TokenCall {
     public static let tokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange"
     public static let jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
+    /// Decodes a JSON object (one `op: token` line, or just its parameters).
+    public init(json data: Data, time: Int64) throws(TokenError) {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw .invalidRequest("the token request is not a JSON object")
+        }
+        try self.init(json: object, time: time)
+    }
+
     /// Decodes the body of an `op: token` line: OAuth token-request parameters
     /// as JSON (`grant_type`, `client_assertion`, `assertion`, `subject_token`,
     /// `actor_token`, `audience`, `scope` as a space-separated string or an

@@ -23,6 +23,7 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRequest(String)
     case subjectDenied(code: String, reason: String)
     case policyDenied(reasons: [String])
+    case requirementsUnmet([String])
     case serverError(String)
 
     /// The OAuth 2.0 `error` value.
@@ -34,7 +35,7 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid_client"
         case .foreignSubjectToken, .badSubjectToken, .subjectTokenExpired, .subjectTokenNotForActor, .chainTooLong: "invalid_grant"
         case .invalidRequest: "invalid_request"
-        case .subjectDenied, .policyDenied: "access_denied"
+        case .subjectDenied, .policyDenied, .requirementsUnmet: "access_denied"
         case .serverError: "server_error"
         }
     }
@@ -63,6 +64,7 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidRequest: "invalid_request"
         case .subjectDenied(let code, _): code
         case .policyDenied: "policy_denied"
+        case .requirementsUnmet: "requirements_unmet"
         case .serverError: "server_error"
         }
     }
@@ -99,6 +101,9 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
         case .subjectDenied(_, let reason): reason
         case .policyDenied(let reasons):
             reasons.isEmpty ? "denied by policy" : "denied by policy: " + reasons.joined(separator: "; ")
+        case .requirementsUnmet(let requirements):
+            "policy allows this only with " + requirements.map { "`\($0)`" }.joined(separator: ", ")
+                + ", which token issuance cannot check"
         case .serverError(let why): why
         }
     }

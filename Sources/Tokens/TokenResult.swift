@@ -47,6 +47,7 @@ public struct TokenResult: Sendable {
             var reasons: [String] = []
             if case .policyDenied(let policyReasons) = error { reasons = policyReasons }
             if case .subjectDenied(_, let reason) = error { reasons = [reason] }
+            if case .requirementsUnmet = error { reasons = [error.description] }
             return JSON.encode(Failure(error: error.oauthError, errorDescription: error.description,
                                        errorCode: error.code, reasons: reasons, policySet: answer?.policySet))
         }

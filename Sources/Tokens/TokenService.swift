@@ -39,6 +39,11 @@ public struct TokenService: Sendable {
             let answer = decide(request)
             result.answer = answer
             guard answer.decision == .allow else { throw TokenError.policyDenied(reasons: answer.reasons) }
+            // A requirement (`require "human_approval"`) is a condition of the
+            // allow that nothing here can prove, so the token is withheld.
+            if let required = answer.controls?.require, !required.isEmpty {
+                throw TokenError.requirementsUnmet(required)
+            }
             let token = try await sign(request, agent: agent, blueprint: blueprint, delegation: delegation,
                                        controls: answer.controls)
             result.outcome = .issued(token)

@@ -1,6 +1,7 @@
 import Foundation
 import Identity
 import JWTKit
+import PolicyVM
 import Testing
 @testable import Tokens
 
@@ -107,5 +108,20 @@ import Testing
         #expect(subject.sponsor == "alice@contoso.com")
         #expect(subject.groups == ["finance"])
         #expect(fixture.store.resolveSubject(id: "ghost", at: 0) == .denied(.unknownAgent("ghost")))
+    }
+}
+
+/// What a policy's `require` control does to token issuance.
+@Suite struct RequirementTests {
+    @Test func requirementsWithholdTheToken() async throws {
+        let fixture = try await Fixture()
+        let answer = Answer(decision: .allow, policies: ["needs_approval"],
+                            controls: GrantedControls(tokenLifetime: 60, scopes: ["Reports.Read"],
+                                                      require: ["human_approval"]),
+                            policySet: "sha256:0")
+        let result = await fixture.service.issue(
+            fixture.call(.clientCredentials(assertion: try await fixture.assertion()))) { _ in answer }
+        expectRefused(result, "requirements_unmet", "access_denied")
+        #expect(result.json.contains("`human_approval`"))
     }
 }
