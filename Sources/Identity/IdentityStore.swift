@@ -23,10 +23,12 @@ public final class IdentityStore: Sendable {
             if path == ":memory:" {
                 writer = try DatabaseQueue(configuration: configuration)
             } else {
-                let existed = FileManager.default.fileExists(atPath: path)
+                // The records are not secrets, but who may act is: keep the file
+                // private. Created 0600 before SQLite opens it, so the WAL and
+                // shared-memory files SQLite derives from it are private too.
+                let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                if descriptor >= 0 { close(descriptor) }
                 writer = try DatabasePool(path: path, configuration: configuration)
-                // The records are not secrets, but who may act is: keep the file private.
-                if !existed { chmod(path, 0o600) }
             }
             try IdentitySchema.migrator.migrate(writer)
         } catch let error as DatabaseError {

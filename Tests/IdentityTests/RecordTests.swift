@@ -93,8 +93,10 @@ import Testing
         try IdentityStore(path: path).seed()
         let reopened = try IdentityStore(path: path)
         #expect(try reopened.agent(id: "agent-1")?.blueprint == "finance-reporting")
-        var info = stat()
-        #expect(stat(path, &info) == 0)
-        #expect(info.st_mode & 0o077 == 0)
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            #expect(stat(file, &info) == 0)
+            #expect(info.st_mode & 0o077 == 0, "\(file) is readable by others")
+        }
     }
 }
