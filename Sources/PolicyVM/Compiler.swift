@@ -215,7 +215,7 @@ struct Compiler {
                 let networks = items.compactMap { item -> CIDR? in
                     switch item {
                     case .cidr(let c): c
-                    case .ip(let ip): CIDR(address: ip, prefix: ip.isV4 ? 32 : 128)
+                    case .ip(let ip): CIDR(address: ip, prefix: 128)
                     default: nil
                     }
                 }

@@ -86,7 +86,7 @@ extension Compiler {
         case .cidr(let cidr):
             let n = Network(cidr)
             return Cell(a: Int64(bitPattern: n.high), b: Int64(bitPattern: n.low),
-                        c: Int64(cidr.prefix) + (cidr.address.isV4 ? 96 : 0))
+                        c: Int64(cidr.prefix))
         case .set(let items, _):
             let index = addConstantSet(TypedExpr(.constant(value), type: .error, span: span))
             return Cell(a: 1, b: Int64(index), c: Int64(items.count))

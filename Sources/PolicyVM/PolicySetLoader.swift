@@ -1,4 +1,3 @@
-import Foundation
 import PolicyLanguage
 
 /// A policy file or folder that could not be read.
@@ -22,42 +21,32 @@ public enum PolicySetLoad: Sendable {
 
 /// Front end and compiler in one call: what `agate eval`, the server and replay use.
 public enum PolicySetLoader {
+    /// Reads, parses, checks (PolicyFrontend) and compiles the policy files and
+    /// folders in `paths` as one set.
     public static func load(paths: [String]) -> PolicySetLoad {
-        let (sources, ioErrors) = readSources(paths: paths)
-        guard ioErrors.isEmpty else { return .failed(diagnostics: [], sources: sources, ioErrors: ioErrors) }
-        return .failed(diagnostics: [], sources: sources,
-                       ioErrors: [PolicyFileError(path: paths.joined(separator: " "),
-                                                  message: "the policy checker is not linked into this build yet")])
+        let result = PolicyFrontend.load(paths: paths)
+        let ioErrors = result.ioErrors.map { PolicyFileError(path: $0.path, message: $0.message) }
+        guard let checked = result.policySet, ioErrors.isEmpty else {
+            return .failed(diagnostics: result.diagnostics, sources: result.sources, ioErrors: ioErrors)
+        }
+        return compile(checked, diagnostics: result.diagnostics)
     }
 
-    /// Reads files and folders (every `*.agate` inside, recursively) sorted by path.
-    static func readSources(paths: [String]) -> (SourceSet, [PolicyFileError]) {
-        var files: [String] = []
-        var errors: [PolicyFileError] = []
-        let manager = FileManager.default
-        for path in paths {
-            var isFolder: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isFolder) else {
-                errors.append(PolicyFileError(path: path, message: "no such file or folder"))
-                continue
-            }
-            if isFolder.boolValue {
-                let found = (manager.enumerator(atPath: path)?.allObjects as? [String] ?? [])
-                    .filter { $0.hasSuffix(".agate") }
-                    .map { (path as NSString).appendingPathComponent($0) }
-                files.append(contentsOf: found)
-            } else {
-                files.append(path)
-            }
+    /// Checks and compiles policy text held in memory (tests, tools).
+    public static func load(text: String, path: String = "policy.agate") -> PolicySetLoad {
+        let result = PolicyFrontend.check(text, path: path)
+        guard let checked = result.policySet else {
+            return .failed(diagnostics: result.diagnostics, sources: result.sources, ioErrors: [])
         }
-        var sources = SourceSet()
-        for file in Set(files).sorted() {
-            guard let data = manager.contents(atPath: file) else {
-                errors.append(PolicyFileError(path: file, message: "cannot read the file"))
-                continue
-            }
-            sources.add(path: file, bytes: Array(data))
+        return compile(checked, diagnostics: result.diagnostics)
+    }
+
+    private static func compile(_ checked: CheckedPolicySet, diagnostics: [Diagnostic]) -> PolicySetLoad {
+        do {
+            let compiled = try CompiledPolicySet.compile(checked)
+            return .compiled(compiled, warnings: diagnostics.filter { $0.severity != .error }, sources: checked.sources)
+        } catch {
+            return .failed(diagnostics: diagnostics + error.diagnostics, sources: checked.sources, ioErrors: [])
         }
-        return (sources, errors)
     }
 }

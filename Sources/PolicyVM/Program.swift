@@ -65,8 +65,9 @@ struct Network: Sendable, Equatable {
     var maskHigh: UInt64
     var maskLow: UInt64
 
+    /// `cidr.prefix` counts on the 128-bit form (an IPv4 /8 is 104), as the front end stores it.
     init(_ cidr: CIDR) {
-        let prefix = Int(cidr.prefix) + (cidr.address.isV4 ? 96 : 0)
+        let prefix = min(128, Int(cidr.prefix))
         maskHigh = prefix >= 64 ? ~0 : prefix == 0 ? 0 : ~0 << UInt64(64 - prefix)
         maskLow = prefix <= 64 ? 0 : prefix >= 128 ? ~0 : ~0 << UInt64(128 - prefix)
         high = cidr.address.high & maskHigh

@@ -9,6 +9,10 @@ struct Agate: AsyncParsableCommand {
         abstract: "Conditional access for AI agents: lint, decide, replay.",
         version: "0.1.0",
         subcommands: [
+            LintCommand.self,
+            EvalCommand.self,
+            TestCommand.self,
+            DisasmCommand.self,
             IdentityCommand.self,
             KeysCommand.self,
             TokenCommand.self,

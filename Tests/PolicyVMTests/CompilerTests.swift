@@ -22,9 +22,12 @@ import Testing
     @Test func tooManyConstantsIsADiagnosticNotATruncation() {
         let checks = (0..<9000).map { T.cmp(.greater, T.sig(.riskScore), T.int(Int64(100_000 + $0))) }
         let policy = T.policy("big", when: TypedExpr(.or(checks), type: .bool, span: T.span), T.deny("x"))
-        #expect(throws: CompileError.self) { try T.compile([policy]) }
+        var sources = SourceSet()
+        sources.add(path: "big.agate", text: "")
+        let checked = CheckedPolicySet(name: "big", defaultDecision: .deny, policies: [policy], sources: sources)
+        #expect(throws: CompileError.self) { try CompiledPolicySet.compile(checked) }
         do {
-            _ = try T.compile([policy])
+            _ = try CompiledPolicySet.compile(checked)
         } catch {
             #expect(error.diagnostics.first?.code == .encodingLimit)
             #expect(error.diagnostics.first?.message == "too many constants in one policy set")

@@ -41,16 +41,21 @@ enum T {
     static func risk(_ r: RiskLevel) -> TypedExpr { k(.risk(r), .riskLevel) }
     static func kind(_ kind: SubjectKind) -> TypedExpr { k(.kind(kind), .subjectKind) }
 
-    /// An IPv4 CIDR from dotted text (tests only).
+    /// An IPv4 CIDR; the prefix is stored on the 128-bit form, as the front end does.
     static func cidr(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ prefix: UInt8) -> CIDR {
         let v4 = UInt64(a) << 24 | UInt64(b) << 16 | UInt64(c) << 8 | UInt64(d)
-        return CIDR(address: IPAddress(high: 0, low: 0x0000_FFFF_0000_0000 | v4, isV4: true), prefix: prefix)
+        return CIDR(address: IPAddress(high: 0, low: 0x0000_FFFF_0000_0000 | v4, isV4: true), prefix: prefix + 96)
     }
 
-    static func policy(_ name: String, _ mode: PolicyMode = .enforce, targets: [TypedExpr] = [],
+    static func policy(_ name: String, _ mode: PolicyMode, targets: [TypedExpr] = [],
                        when condition: TypedExpr? = nil, _ effect: CheckedEffect) -> CheckedPolicy {
         CheckedPolicy(name: name, description: nil, mode: mode, targets: targets, condition: condition,
                       effect: effect, span: span)
+    }
+
+    static func policy(_ name: String, targets: [TypedExpr] = [], when condition: TypedExpr? = nil,
+                       _ effect: CheckedEffect) -> CheckedPolicy {
+        policy(name, .enforce, targets: targets, when: condition, effect)
     }
 
     static func allow(_ controls: Controls = Controls()) -> CheckedEffect { .allow(controls) }
