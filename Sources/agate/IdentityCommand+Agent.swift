@@ -7,7 +7,7 @@ struct AgentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
         abstract: "Create, list, show, disable and enable agent identities.",
-        subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self]
+        subcommands: [Create.self, List.self, Show.self, Update.self, Disable.self, Enable.self]
     )
 
     struct Create: ParsableCommand {
@@ -64,6 +64,34 @@ struct AgentCommand: ParsableCommand {
                 let identities = try store.open()
                 guard let agent = try identities.agent(id: id) else { throw IdentityError.unknownAgent(id) }
                 AgentCommand.show(agent, store: identities, json: store.json)
+            }
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change an agent's display name, sponsor, groups, attributes or expiry (never its blueprint).")
+        @OptionGroup var store: StoreOptions
+        @Argument var id: String
+        @Option(help: "A new display name.") var displayName: String?
+        @Option(help: "A new accountable sponsor.") var sponsor: String?
+        @Option(name: .customLong("group"), help: "Replace the groups (repeat for more).") var groups: [String] = []
+        @Flag(help: "Remove every group.") var noGroups = false
+        @Option(name: .customLong("attribute"), help: "Replace the attributes with `name=value` pairs.")
+        var attributes: [String] = []
+        @Option(help: "A new expiry: RFC 3339, or a duration from now.") var expires: String?
+        @Flag(help: "Remove the expiry.") var noExpiry = false
+
+        func run() throws {
+            try CLI.run {
+                let identities = try store.open()
+                var change = AgentChange(displayName: displayName, sponsor: sponsor)
+                if noGroups || !groups.isEmpty { change.groups = groups }
+                if !attributes.isEmpty { change.attributes = try AgentCommand.parse(attributes) }
+                if noExpiry { change.expires = .some(nil) }
+                if let expires { change.expires = .some(try CLI.instant(expires, now: identities.now)) }
+                AgentCommand.show(try identities.updateAgent(id, change, actor: store.who), store: identities,
+                                  json: store.json)
             }
         }
     }

@@ -120,6 +120,40 @@ struct IdentityCLITests {
         #expect((audit[5]["details"] as? [String: Any])?["error"] as? String == "agent_disabled")
     }
 
+    @Test func tokenExchangeCarriesTheActChain() throws {
+        let dir = try IdentityCLI.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.policy.write(toFile: dir + "/policy.agate", atomically: true, encoding: .utf8)
+        try agate(["keys", "generate", "--keys", "keys"], in: dir)
+        try agate(["identity", "--db", "ids.db", "blueprint", "create", "finance-reporting"], in: dir)
+        for agent in ["planner-bot", "report-bot"] {
+            try agate(["identity", "--db", "ids.db", "agent", "create", agent, "--blueprint", "finance-reporting",
+                       "--sponsor", "alice@contoso.com"], in: dir)
+            try agate(["keys", "pair", "--private", agent + ".jwk", "--public", agent + ".pub.jwk", "--alg", "EdDSA"],
+                      in: dir)
+            try agate(["identity", "--db", "ids.db", "credential", "add", "--agent", agent, "--jwk", agent + ".pub.jwk"],
+                      in: dir)
+        }
+        func assertion(_ agent: String) throws -> String {
+            try agate(["token", "assertion", "--key", agent + ".jwk", "--agent", agent], in: dir)
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let issue = ["token", "issue", "--db", "ids.db", "--keys", "keys", "--policies", "policy.agate",
+                     "--scope", "Reports.Read"]
+        // planner-bot gets a token for report-bot, which exchanges it to act on planner-bot's behalf.
+        let first = IdentityCLI.json(try agate(issue + ["--audience", "report-bot", "--assertion",
+                                                        try assertion("planner-bot")], in: dir).stdout)
+        let subject = try #require(first["access_token"] as? String)
+        let lines = try agate(issue + ["--audience", "https://finance.contoso.com", "--assertion",
+                                       try assertion("report-bot"), "--subject-token", subject, "--claims"], in: dir)
+            .stdout.split(separator: "\n").map { IdentityCLI.json(String($0)) }
+        #expect(lines.first?["issued_token_type"] as? String == "urn:ietf:params:oauth:token-type:access_token")
+        let claims = try #require(lines.last)
+        #expect(claims["sub"] as? String == "planner-bot")
+        #expect(claims["client_id"] as? String == "report-bot")
+        #expect((claims["act"] as? [String: Any])?["sub"] as? String == "report-bot")
+    }
+
     @Test func listsAndShowsAsJSON() throws {
         let dir = try IdentityCLI.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -136,6 +170,13 @@ struct IdentityCLITests {
                                                     "--json"], in: dir).stdout)
         #expect(blueprint["max_token_lifetime_s"] as? Int == 600)
         #expect(blueprint["state"] as? String == "disabled")
+        let updated = IdentityCLI.json(try agate(["identity", "agent", "update", "a1", "--db", "ids.db", "--sponsor",
+                                                  "carol", "--no-expiry", "--json"], in: dir).stdout)
+        #expect(updated["sponsor"] as? String == "carol")
+        #expect(updated["expires"] == nil)
+        let audit = try agate(["identity", "audit", "--db", "ids.db", "--target", "a1", "--json"], in: dir).stdout
+        #expect(audit.split(separator: "\n").count == 2)
+        #expect(audit.contains(#""action":"agent.changed""#))
     }
 
     @Test func mistakesGetOneLineErrors() throws {
