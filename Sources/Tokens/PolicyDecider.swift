@@ -25,7 +25,7 @@ public final class PolicyDecider {
 
     /// Decides `request`; its `time` is the evaluator's clock.
     public func decide(_ request: Request) -> Answer {
-        _ = evaluator.decide(json: RequestEncoding.json(request), now: request.time)
+        _ = evaluator.decide(json: Array(request.json().utf8), now: request.time)
         return evaluator.answer()
     }
 }

@@ -93,7 +93,7 @@ public struct TokenService: Sendable {
         guard call.scopes.count <= 256, call.scopes.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 256 }) else {
             throw TokenError.invalidRequest("`scope` holds an empty or oversized scope, or too many")
         }
-        guard let ip = IPAddress(tokenCallText: call.ip) else {
+        guard let ip = RequestJSONIP.parse(call.ip) else {
             throw TokenError.invalidRequest("`location.ip` `\(call.ip)` is not an IP address")
         }
         let chain = delegation?.onBehalfOf.map { Request.Actor(id: $0.id, kind: $0.kind) } ?? []

@@ -1,5 +1,4 @@
 import Foundation
-import PolicyLanguage
 import Testing
 @testable import Tokens
 
@@ -68,11 +67,5 @@ import Testing
         let data = try JSONSerialization.data(withJSONObject: object)
         #expect(try AgentPublicKey(jwk: String(decoding: data, as: UTF8.self)).keyID == key.publicKey.keyID)
         #expect(key.publicKey.keyID.count == 43)
-    }
-
-    @Test(arguments: [("10.1.2.3", true), ("::1", true), ("2001:db8::7", true), ("10.0.0.256", false), ("", false),
-                      ("1.2.3.4/8", false)])
-    func ipAddressesParse(text: String, valid: Bool) {
-        #expect((IPAddress(tokenCallText: text) != nil) == valid)
     }
 }
