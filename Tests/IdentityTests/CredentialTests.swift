@@ -1,3 +1,4 @@
+import Foundation
 import Identity
 import Testing
 
@@ -54,5 +55,20 @@ import Testing
         #expect(try store.consumeAssertion(issuer: "b", jti: "j1", expires: 100, at: 60))
         // Past its expiry the id is forgotten; the `exp` check refuses the assertion instead.
         #expect(try store.consumeAssertion(issuer: "a", jti: "j1", expires: 300, at: 200))
+    }
+}
+
+@Suite struct ConcurrencyTests {
+    @Test func concurrentReplaysHaveExactlyOneWinner() async throws {
+        let path = "/tmp/agate-replay-\(UInt64.random(in: 0...UInt64.max)).db"
+        defer { for suffix in ["", "-wal", "-shm"] { _ = unlink(path + suffix) } }
+        let store = try IdentityStore(path: path)
+        let wins = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<16 {
+                group.addTask { (try? store.consumeAssertion(issuer: "a", jti: "same", expires: 100, at: 1)) == true }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(wins == 1)
     }
 }
