@@ -155,3 +155,16 @@ extension TokenCall.Grant {
         }
     }
 }
+
+extension TokenService {
+    /// Handles the parameters of one `op: token` socket line: decodes them
+    /// (see `TokenCall.init(json:time:)`) and issues. A malformed request is
+    /// answered `invalid_request` without consulting policy.
+    public func issue(json object: [String: Any], time: Int64, decide: (Request) -> Answer) async -> TokenResult {
+        do throws(TokenError) {
+            return await issue(try TokenCall(json: object, time: time), decide: decide)
+        } catch {
+            return TokenResult(outcome: .refused(error))
+        }
+    }
+}

@@ -125,3 +125,29 @@ import Testing
         #expect(result.json.contains("`human_approval`"))
     }
 }
+
+/// The socket form of a token request, as the decision server passes it on.
+@Suite struct SocketFormTests {
+    @Test func socketParametersIssueAToken() async throws {
+        let fixture = try await Fixture()
+        let object: [String: Any] = [
+            "grant_type": "client_credentials", "client_assertion_type": TokenCall.jwtBearerAssertionType,
+            "client_assertion": try await fixture.assertion(), "audience": Fixture.audience,
+            "scope": "Reports.Read Invoices.Read", "location": ["ip": "2001:db8::1", "country": "IE"],
+        ]
+        let result = await fixture.service.issue(json: object, time: fixture.clock.now,
+                                                 decide: fixture.policies.decide)
+        #expect(result.token?.claims.scp == ["Reports.Read", "Invoices.Read"])
+        #expect(result.request?.country == "IE")
+    }
+
+    @Test func malformedSocketRequestIsInvalidRequest() async throws {
+        let fixture = try await Fixture()
+        let result = await fixture.service.issue(json: ["grant_type": "client_credentials"], time: 0) { _ in
+            Issue.record("policy must not run for a malformed request")
+            return Answer(decision: .deny, policySet: "")
+        }
+        expectRefused(result, "invalid_request", "invalid_request")
+        #expect(result.json.contains("`client_assertion`"))
+    }
+}
