@@ -7,7 +7,8 @@ struct IdentityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "identity",
         abstract: "Manage blueprints, agent identities, credentials; read the audit log.",
-        subcommands: [BlueprintCommand.self, AgentCommand.self, CredentialCommand.self, AuditCommand.self]
+        subcommands: [BlueprintCommand.self, AgentCommand.self, CredentialCommand.self, AuditCommand.self,
+                      DemoCommand.self]
     )
 
     // Declared here too so `--db`, `--actor` and `--json` may come before the

@@ -154,6 +154,28 @@ struct IdentityCLITests {
         #expect((claims["act"] as? [String: Any])?["sub"] as? String == "report-bot")
     }
 
+    @Test func demoAgentGetsAToken() throws {
+        let dir = try IdentityCLI.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            policyset "demo"
+            default deny
+            policy demo_reads {
+              target subject.blueprint == "demo-reader"
+              allow { token_lifetime 5m }
+            }
+            """.write(toFile: dir + "/policy.agate", atomically: true, encoding: .utf8)
+        try agate(["keys", "generate", "--keys", "keys"], in: dir)
+        try agate(["identity", "demo", "--db", "ids.db"], in: dir)
+        let assertion = try agate(["token", "assertion", "--key", "demo-agent.jwk", "--agent", "demo-agent"], in: dir)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let answer = IdentityCLI.json(try agate(["token", "issue", "--db", "ids.db", "--keys", "keys", "--policies",
+                                                 "policy.agate", "--assertion", assertion, "--audience",
+                                                 "https://reports.example.com"], in: dir).stdout)
+        #expect(answer["expires_in"] as? Int == 300)
+        #expect(answer["scope"] as? String == "Reports.Read")
+    }
+
     @Test func listsAndShowsAsJSON() throws {
         let dir = try IdentityCLI.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
