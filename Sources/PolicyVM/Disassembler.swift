@@ -146,7 +146,16 @@ public enum Disassembler {
         let range = p.cidrTables[i]
         let items = (0..<Int(range.count)).map { k -> String in
             let n = p.networks[Int(range.start) + k]
-            return hex(n.high) + ":" + hex(n.low) + "/" + String(n.maskHigh.nonzeroBitCount + n.maskLow.nonzeroBitCount)
+            let prefix = n.maskHigh.nonzeroBitCount + n.maskLow.nonzeroBitCount
+            if n.high == 0, n.low >> 32 == 0xFFFF, prefix >= 96 {
+                let v4 = UInt32(truncatingIfNeeded: n.low)
+                return "\(v4 >> 24).\(v4 >> 16 & 0xFF).\(v4 >> 8 & 0xFF).\(v4 & 0xFF)/\(prefix - 96)"
+            }
+            let groups = (0..<8).map { i -> String in
+                let word = i < 4 ? n.high >> UInt64(48 - 16 * i) : n.low >> UInt64(48 - 16 * (i - 4))
+                return String(word & 0xFFFF, radix: 16)
+            }
+            return groups.joined(separator: ":") + "/\(prefix)"
         }
         return "[" + items.joined(separator: ", ") + "]"
     }

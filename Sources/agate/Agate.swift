@@ -15,6 +15,9 @@ struct Agate: AsyncParsableCommand {
             DisasmCommand.self,
             ServeCommand.self,
             BenchServerCommand.self,
+            IdentityCommand.self,
+            KeysCommand.self,
+            TokenCommand.self,
         ]
     )
 }

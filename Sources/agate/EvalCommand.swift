@@ -181,7 +181,9 @@ enum PolicyLoading {
     static func load(_ path: String) -> CompiledPolicySet? {
         switch PolicySetLoader.load(paths: [path]) {
         case .compiled(let set, let warnings, let sources):
-            if !warnings.isEmpty { report(warnings, sources) }
+            // Warnings matter when deciding; notes are for `agate lint`.
+            let shown = warnings.filter { $0.severity == .warning }
+            if !shown.isEmpty { report(shown, sources) }
             return set
         case .failed(let diagnostics, let sources, let ioErrors):
             var text = ""

@@ -1,0 +1,113 @@
+import PolicyLanguage
+import Testing
+@testable import PolicyVM
+
+/// Golden listings: the exact code each construct compiles to (Lua's testes/code.lua).
+@Suite struct DisasmTests {
+    static let cases: [(String, String, [String])] = [
+        (#"signal equals constant"#, #"when audience == "https://graph.contoso.com""#, [
+            #"0000  EQSYM    audience, #0 "https://graph.contoso.com""#,
+            #"0001  RET"#]),
+        (#"not equal"#, #"when audience != "x""#, [
+            #"0000  EQSYM    not, audience, #0 "x""#,
+            #"0001  RET"#]),
+        (#"kind and risk compare"#, #"when subject.kind == agent and risk.level >= medium"#, [
+            #"0000  EQKIND   subject.kind, 0"#,
+            #"0001  JF       -> 0003"#,
+            #"0002  CMP      >=, risk.level, K0"#,
+            #"0003  RET"#]),
+        (#"in constant set"#, #"when audience in ["a", "b", "c"]"#, [
+            #"0000  INSYM    audience, S0"#,
+            #"0001  RET"#]),
+        (#"not in constant set"#, #"when location.country not in ["GB", "IE"]"#, [
+            #"0000  INSYM    not, location.country, S0"#,
+            #"0001  RET"#]),
+        (#"constant in request set"#, #"when "admins" in subject.groups"#, [
+            #"0000  INSET    K0, subject.groups"#,
+            #"0001  RET"#]),
+        (#"ip in networks"#, #"when location.ip in [10.0.0.0/8, 2001:db8::/32]"#, [
+            #"0000  INCIDR   location.ip, N0"#,
+            #"0001  RET"#]),
+        (#"ip in one network"#, #"when location.ip in 10.0.0.0/8"#, [
+            #"0000  INCIDR   location.ip, N0"#,
+            #"0001  RET"#]),
+        (#"like"#, #"when audience like "https://*.contoso.com""#, [
+            #"0000  LIKE     audience, G0"#,
+            #"0001  RET"#]),
+        (#"matches"#, #"when any s in scopes: s matches /\.Write$/i"#, [
+            #"0000  FORPREP  any, scopes, r0, exit 0003"#,
+            #"0001  MATCH    r0, R0"#,
+            #"0002  FORLOOP  any, r0, -> 0001"#,
+            #"0003  RET"#]),
+        (#"all over request set"#, #"when all s in scopes: s in ["A", "B"]"#, [
+            #"0000  FORPREP  all, scopes, r0, exit 0003"#,
+            #"0001  INSYM    r0, S0"#,
+            #"0002  FORLOOP  all, r0, -> 0001"#,
+            #"0003  RET"#]),
+        (#"schedule"#, #"when time in schedule mon..fri 08:00..18:00 "Europe/London""#, [
+            #"0000  SCHED    time, T0"#,
+            #"0001  RET"#]),
+        (#"has and difference"#, #"when subject has created and time - subject.created < 7d"#, [
+            #"0000  HAS      subject.created"#,
+            #"0001  JF       -> 0004"#,
+            #"0002  SUB      time, subject.created, r64"#,
+            #"0003  CMP      <, r64, K0"#,
+            #"0004  RET"#]),
+        (#"or and not"#, #"when not (risk.score > 50 or delegation.depth >= 2)"#, [
+            #"0000  CMP      >, risk.score, K0"#,
+            #"0001  JT       -> 0003"#,
+            #"0002  CMP      >=, delegation.depth, K1"#,
+            #"0003  NOT"#,
+            #"0004  RET"#]),
+        (#"attributes"#, #"when subject.attributes.cost_center == "cc-1" and context.ticket like "INC*""#, [
+            #"0000  EQSYM    subject.attributes.cost_center:string, #0 "cc-1""#,
+            #"0001  JF       -> 0003"#,
+            #"0002  LIKE     context.ticket:string, G0"#,
+            #"0003  RET"#]),
+        (#"targets"#, #"target subject.blueprint == "finance"\#n  target audience in ["a", "b"]\#n  when risk.level == low"#, [
+            #"0000  HAS      subject.blueprint"#,
+            #"0001  TARGET"#,
+            #"0002  EQSYM    subject.blueprint, #0 "finance""#,
+            #"0003  TARGET"#,
+            #"0004  INSYM    audience, S0"#,
+            #"0005  TARGET"#,
+            #"0006  EQKIND   risk.level, 1"#,
+            #"0007  RET"#]),
+        (#"folded"#, #"when 1 == 1 and risk.score < 10"#, [
+            #"0000  CMP      <, risk.score, K0"#,
+            #"0001  RET"#]),
+    ]
+
+    static func compile(_ body: String) throws -> CompiledPolicySet {
+        let source = "policy p {\n  description \"d\"\n  \(body)\n  deny \"no\"\n}\n"
+        guard case .compiled(let set, _, _) = PolicySetLoader.load(text: source) else {
+            throw PolicyTestError("`\(body)` does not compile")
+        }
+        return set
+    }
+
+    @Test(arguments: DisasmTests.cases)
+    func construct(_ name: String, _ body: String, _ expected: [String]) throws {
+        let set = try Self.compile(body)
+        let code = Disassembler.code(set.program, policy: 0).map { $0.trimmingTrailingSpaces() }
+        #expect(code == expected, "\(name)")
+    }
+
+    @Test func listingHasEverySection() throws {
+        let set = try Self.compile(#"when audience in ["a", "b"] and location.ip in 10.0.0.0/8 and time in schedule mon 08:00..09:00 "UTC""#)
+        let listing = Disassembler.listing(set)
+        for section in ["policyset \"policy\"", "N0  [10.0.0.0/8]", "policy 0 p (enforce, deny) @0", "constants:", "symbols:", "constant sets:",
+                        "network tables:", "schedules:", "index:", "always: p"] {
+            #expect(listing.contains(section), "\(section)")
+        }
+        #expect(listing.contains("  S0  [#0, #1]"))
+        #expect(listing.contains(#"  #0  "a""#))
+    }
+
+    @Test func indexListingNamesKeys() throws {
+        let set = try Self.compile(#"target audience in ["a", "b"]"#)
+        #expect(Disassembler.listing(set).contains(#"audience == "a": p"#))
+        #expect(Disassembler.listing(set).contains(#"audience == "b": p"#))
+        #expect(Disassembler.listing(set).contains("always: (none)"))
+    }
+}
