@@ -10,15 +10,21 @@ enum BuiltinNames {
         RiskLevel.allCases.map(\.name) + Weekday.allCases.map(\.name) + SubjectKind.allCases.map(\.name)
     static let signalNames: [String] = Signal.allCases.map(\.info.name)
 
+    /// Built-in constant names; the enums' `name` uses reflection, so look them up once.
+    private static let constants: [String: Value] = {
+        var table: [String: Value] = [:]
+        for level in RiskLevel.allCases { table[level.name] = .risk(level) }
+        for day in Weekday.allCases { table[day.name] = .weekday(day) }
+        for kind in SubjectKind.allCases { table[kind.name] = .kind(kind) }
+        return table
+    }()
+
     static func isReserved(_ name: String) -> Bool {
-        signalRoots.contains(name) || enumNames.contains(name)
+        signalRoots.contains(name) || constants[name] != nil
     }
 
     static func constant(named name: String) -> TypedExprKind? {
-        if let level = RiskLevel.allCases.first(where: { $0.name == name }) { return .constant(.risk(level)) }
-        if let day = Weekday.allCases.first(where: { $0.name == name }) { return .constant(.weekday(day)) }
-        if let kind = SubjectKind.allCases.first(where: { $0.name == name }) { return .constant(.kind(kind)) }
-        return nil
+        constants[name].map { .constant($0) }
     }
 
     static func type(of value: Value) -> ValueType {

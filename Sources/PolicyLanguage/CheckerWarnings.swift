@@ -215,22 +215,44 @@ extension TypedExpr {
     /// their spans. Used to find repeated and subsumed targets.
     var canonicalKey: String {
         switch kind {
-        case .constant(let v): "c(\(v))"
+        case .constant(let v): "c(\(v.canonicalKey))"
         case .signal(let s): "s(\(s.rawValue))"
         case .dynamic(let root, let name): "d(\(root.rawValue),\(name))"
         case .variable(let slot): "v(\(slot))"
-        case .has(let target): "h(\(target))"
+        case .has(.signal(let signal)): "h(\(signal.rawValue))"
+        case .has(.dynamic(let root, let name)): "h(\(root.rawValue),\(name))"
         case .not(let e): "not(\(e.canonicalKey))"
         case .and(let list): "and(\(list.map(\.canonicalKey).joined(separator: ",")))"
         case .or(let list): "or(\(list.map(\.canonicalKey).joined(separator: ",")))"
         case .compare(let op, let a, let b): "cmp(\(op.rawValue),\(a.canonicalKey),\(b.canonicalKey))"
         case .member(let a, let b, let negated): "in(\(negated),\(a.canonicalKey),\(b.canonicalKey))"
-        case .inNetwork(let a, let n, let negated): "net(\(negated),\(a.canonicalKey),\(n))"
+        case .inNetwork(let a, let n, let negated): "net(\(negated),\(a.canonicalKey),\(Value.cidr(n).canonicalKey))"
         case .like(let a, let p): "like(\(a.canonicalKey),\(p.debugDescription))"
-        case .matches(let a, let r): "re(\(a.canonicalKey),\(r))"
-        case .inSchedule(let a, let s): "sched(\(a.canonicalKey),\(s))"
+        case .matches(let a, let r): "re(\(a.canonicalKey),\(Value.regex(r).canonicalKey))"
+        case .inSchedule(let a, let s): "sched(\(a.canonicalKey),\(Value.schedule(s).canonicalKey))"
         case .quantified(let q, let slot, let s, let b): "q(\(q.rawValue),\(slot),\(s.canonicalKey),\(b.canonicalKey))"
         case .difference(let a, let b): "diff(\(a.canonicalKey),\(b.canonicalKey))"
+        }
+    }
+}
+
+extension Value {
+    /// A structural key without reflection (`String(describing:)` is slow).
+    var canonicalKey: String {
+        switch self {
+        case .string(let s): "s" + s.debugDescription
+        case .int(let i): "i\(i)"
+        case .bool(let b): b ? "T" : "F"
+        case .duration(let d): "d\(d)"
+        case .timeOfDay(let t): "t\(t)"
+        case .weekday(let d): "w\(d.rawValue)"
+        case .risk(let r): "r\(r.rawValue)"
+        case .kind(let k): "k\(k.rawValue)"
+        case .ip(let ip): "ip\(ip.high):\(ip.low):\(ip.isV4)"
+        case .cidr(let c): "net\(c.address.high):\(c.address.low):\(c.address.isV4)/\(c.prefix)"
+        case .schedule(let s): "sch\(s.weekdays),\(s.start),\(s.end),\(s.zone.debugDescription)"
+        case .regex(let r): "re" + r.pattern.debugDescription + r.flags
+        case .set(let values, let type): "[\(type):" + values.map(\.canonicalKey).joined(separator: ",") + "]"
         }
     }
 }

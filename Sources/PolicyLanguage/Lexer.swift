@@ -37,6 +37,11 @@ public struct Lexer {
         }
         let start = position
         let byte = bytes[position]
+        if start == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            // A byte-order mark some editors write; trivia, like whitespace.
+            position = 3
+            return token(.whitespace, from: 0)
+        }
         switch byte {
         case 0x20, 0x09, 0x0A, 0x0D: return whitespace(from: start)
         case UInt8(ascii: "#"): return comment(from: start)
@@ -132,6 +137,8 @@ public struct Lexer {
             return next == UInt8(ascii: "=") ? pair(.equalEqual) : single(.equal)
         case UInt8(ascii: "!"):
             return next == UInt8(ascii: "=") ? pair(.bangEqual) : junk(from: start)
+        case UInt8(ascii: "'"):
+            return singleQuoted(from: start)
         case UInt8(ascii: "<"):
             return next == UInt8(ascii: "=") ? pair(.lessEqual) : single(.less)
         case UInt8(ascii: ">"):
@@ -139,6 +146,20 @@ public struct Lexer {
         default:
             return junk(from: start)
         }
+    }
+
+    /// `'text'`: a string in the wrong quotes. One error token standing for a
+    /// string (reported once, at the quote), so the parser does not also trip
+    /// over the words inside.
+    mutating func singleQuoted(from start: Int) -> Token {
+        position += 1
+        while let b = peek(), b != 0x0A {
+            position += 1
+            if b == UInt8(ascii: "'") { break }
+        }
+        let issue = LexicalIssue(error: .unknownCharacter, start: UInt32(start), end: UInt32(start + 1),
+                                 literal: .string)
+        return Token(kind: .error, start: UInt32(start), end: UInt32(position), issue: issue)
     }
 
     mutating func pair(_ kind: TokenKind) -> Token {
@@ -172,7 +193,7 @@ public struct Lexer {
         switch b {
         case UInt8(ascii: "!"):
             return index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "=")
-        case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: "#"), UInt8(ascii: "\""), UInt8(ascii: "/"),
+        case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: "#"), UInt8(ascii: "\""), UInt8(ascii: "/"), UInt8(ascii: "'"),
              UInt8(ascii: ":"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["),
              UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ","),
              UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "="), UInt8(ascii: "<"),

@@ -37,8 +37,10 @@ enum LexicalDiagnostics {
             return Diagnostic(code, "invalid time of day \(tokenText)", at: tokenSpan,
                               help: "write `HH:MM` or `HH:MM:SS` from `00:00` to `24:00`")
         case .invalidIPAddress:
-            return Diagnostic(code, "invalid IP address \(issueText)", at: issueSpan,
-                              help: "an IPv4 address is four numbers from 0 to 255 without leading zeros, e.g. `10.0.0.1`")
+            let help = file.text(of: issueSpan).contains(":")
+                ? "an IPv6 address is up to eight groups of 1 to 4 hex digits separated by `:`, with at most one `::`, e.g. `2001:db8::1`"
+                : "an IPv4 address is four numbers from 0 to 255 without leading zeros, e.g. `10.0.0.1`"
+            return Diagnostic(code, "invalid IP address \(issueText)", at: issueSpan, help: help)
         case .invalidPrefix:
             let v6 = file.text(of: tokenSpan).contains(":")
             return Diagnostic(code, "prefix length \(issueText) is out of range for an \(v6 ? "IPv6" : "IPv4") network",

@@ -161,24 +161,41 @@ extension Lexer {
     // MARK: - IPv6
 
     /// An IPv6 address (or network) at `start`, or nil with `position` untouched.
+    ///
+    /// A run with `::` or three or more colons cannot be a time or a name and a
+    /// colon, so it is an address even when malformed (`1::2::3`, `fe80::1g`):
+    /// one clear error rather than a scatter of tokens.
     mutating func ipv6(from start: Int) -> Token? {
+        let (end, colons, compressed) = addressRun(from: start, allowingNameCharacters: false)
+        guard colons >= 2 else { return nil }
+        let followedByName = end < bytes.count && Lexer.isIdentifierContinue(bytes[end])
+        if !followedByName, LiteralParsing.ipv6(bytes, start, end) != nil {
+            position = end
+            return prefixedAddress(from: start, addressEnd: end, valid: true, kind: .ipv6, maxPrefix: 128)
+        }
+        guard compressed || colons >= 3 else { return nil }
+        position = addressRun(from: start, allowingNameCharacters: true).end
+        return prefixedAddress(from: start, addressEnd: position, valid: false, kind: .ipv6, maxPrefix: 128)
+    }
+
+    /// The end of the run of hex digits (or all name characters), colons and
+    /// single dots at `start`; how many colons it has; whether it has `::`.
+    func addressRun(from start: Int, allowingNameCharacters: Bool) -> (end: Int, colons: Int, compressed: Bool) {
         var end = start
         var colons = 0
+        var compressed = false
         while end < bytes.count {
             let b = bytes[end]
             if b == UInt8(ascii: ":") {
                 colons += 1
+                if end > start, bytes[end - 1] == UInt8(ascii: ":") { compressed = true }
             } else if b == UInt8(ascii: ".") {
                 if end + 1 < bytes.count, bytes[end + 1] == UInt8(ascii: ".") { break }
-            } else if LiteralParsing.hexValue(b) == nil {
+            } else if allowingNameCharacters ? !Lexer.isIdentifierContinue(b) : LiteralParsing.hexValue(b) == nil {
                 break
             }
             end += 1
         }
-        guard colons >= 2 else { return nil }
-        if end < bytes.count, Lexer.isIdentifierContinue(bytes[end]) { return nil }
-        guard LiteralParsing.ipv6(bytes, start, end) != nil else { return nil }
-        position = end
-        return prefixedAddress(from: start, addressEnd: end, valid: true, kind: .ipv6, maxPrefix: 128)
+        return (end, colons, compressed)
     }
 }

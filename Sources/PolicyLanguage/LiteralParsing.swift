@@ -196,6 +196,10 @@ public enum LiteralParsing {
     /// The value of a string token (quotes included in the range) that the lexer
     /// accepted; malformed escapes decode as U+FFFD rather than trapping.
     public static func string(_ bytes: [UInt8], _ start: Int, _ end: Int) -> String {
+        guard end - start >= 2 else { return "" }
+        if !bytes[(start + 1)..<(end - 1)].contains(UInt8(ascii: "\\")) {
+            return String(decoding: bytes[(start + 1)..<(end - 1)], as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(max(0, end - start - 2))
         var i = start + 1

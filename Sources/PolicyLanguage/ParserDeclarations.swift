@@ -56,7 +56,7 @@ extension ParserState {
 
     mutating func parseLet() -> Item? {
         let start = advance().start
-        guard let name = expectName("after `let`", followers: [.equal]) else { return nil }
+        guard let name = expectName("after `let`", followers: TokenSet(.equal)) else { return nil }
         guard expect(.equal, "after the name in a `let`") != nil else { return nil }
         let value = parseExpression()
         return .binding(LetDecl(name: name, value: value, span: span(from: start)))
@@ -66,7 +66,7 @@ extension ParserState {
 
     mutating func parsePolicy() -> PolicyDecl? {
         let start = advance().start
-        let followers: Set<TokenKind> = [.leftBrace, .kwEnforce, .kwReportOnly, .kwDisabled]
+        let followers = TokenSet(.leftBrace, .kwEnforce, .kwReportOnly, .kwDisabled)
         guard let name = expectName("after `policy`", followers: followers) else { return nil }
         let (mode, modeSpan) = parsePolicyMode()
         guard let open = expect(.leftBrace, "to start the body of policy `\(name.name)`") else { return nil }
@@ -163,6 +163,12 @@ extension ParserState {
                 _ = expectClosing(.rightBrace, opener: open, what: "controls block")
                 break
             }
+            if kind == .comma {
+                reportRecovered(.expectedToken, "expected a control name, found `,`", at: currentSpan,
+                                help: "controls are separated by spaces or new lines, not commas")
+                advance()
+                continue
+            }
             guard kind == .identifier else {
                 report(.expectedToken, "expected a control name, found \(describeCurrent())", at: currentSpan,
                        help: "the controls are `token_lifetime`, `scopes` and `require`")
@@ -191,14 +197,15 @@ extension ParserState {
 
     /// A name. A keyword followed by what should follow the name is taken as the
     /// name (reported, no panic), so `let policy = 1` yields one error, not three.
-    mutating func expectName(_ context: String, followers: Set<TokenKind>) -> Identifier? {
+    mutating func expectName(_ context: String, followers: TokenSet) -> Identifier? {
         if current.kind == .identifier { return identifier(advance()) }
         if current.kind.isKeyword, followers.contains(next.kind) {
             reportRecovered(.keywordAsName, "\(describeCurrent()) is a keyword and cannot be used as a name",
                             at: currentSpan, help: "choose another name, e.g. `\(text(current))_`")
             return identifier(advance())
         }
-        report(.expectedToken, "expected a name \(context), found \(describeCurrent())", at: currentSpan)
+        let help = atStringLike ? "names are written bare, without quotes, e.g. `finance_reads`" : nil
+        report(.expectedToken, "expected a name \(context), found \(describeCurrent())", at: currentSpan, help: help)
         return nil
     }
 

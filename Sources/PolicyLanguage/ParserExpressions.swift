@@ -75,10 +75,14 @@ extension ParserState {
         var left = parsePrefix()
         var chain = 0
         var previousComparison: Token? = nil
-        while let rule = InfixRule.rule(for: current.kind), rule.precedence >= minimum {
+        while let rule = infixRule(), rule.precedence >= minimum {
             chain += 1
             if depth + chain > Parser.maximumDepth { return tooDeep(keeping: left) }
             let operatorToken = current
+            if operatorToken.kind == .equal {
+                reportRecovered(.expectedToken, "expected `==` to compare, found `=`", at: currentSpan,
+                                help: "`=` only binds a name in `let`; write `==` for equality")
+            }
             if rule.isComparison, let previous = previousComparison {
                 reportChained(previous, operatorToken)
             }
@@ -86,6 +90,16 @@ extension ParserState {
             previousComparison = rule.isComparison ? operatorToken : nil
         }
         return left
+    }
+
+    /// The operator rule at the current token. A lone `=` where an operator may
+    /// stand is the classic typo for `==`: reported, then parsed as `==` so the
+    /// rest of the expression is still checked.
+    func infixRule() -> InfixRule? {
+        if current.kind == .equal {
+            return InfixRule(token: .equal, precedence: .comparison, action: .binary(.equal))
+        }
+        return InfixRule.rule(for: current.kind)
     }
 
     mutating func parseInfix(_ rule: InfixRule, left: Expr) -> Expr {
@@ -160,7 +174,7 @@ extension ParserState {
     mutating func parseQuantified() -> Expr {
         let keyword = advance()
         let quantifier: Quantifier = keyword.kind == .kwAny ? .any : .all
-        guard let variable = expectName("after `\(quantifier.rawValue)`", followers: [.kwIn]),
+        guard let variable = expectName("after `\(quantifier.rawValue)`", followers: TokenSet(.kwIn)),
               expect(.kwIn, "after the variable of `\(quantifier.rawValue)`") != nil
         else { return Expr(.error, span: span(from: keyword.start)) }
         let source = parseExpression(.difference)
@@ -195,7 +209,7 @@ extension ParserState {
                     _ = expectClosing(.rightBracket, opener: open, what: "set")
                 } else {
                     report(.expectedToken, "expected `,` or `]` in a set, found \(describeCurrent())",
-                           at: currentSpan)
+                           at: currentSpan, help: "separate the elements of a set with `,`")
                 }
                 return Expr(.set(elements), span: span(from: open.start))
             }
@@ -216,9 +230,14 @@ extension ParserState {
         return Expr(.path(parts), span: parts[0].span.merged(with: parts[parts.count - 1].span))
     }
 
-    /// A name that may also be spelt like a keyword (`has description`, `context.all`).
+    /// A name that may also be spelt like a keyword (`has description`, `context.all`),
+    /// except a keyword that starts a clause or declaration: `when subject has`
+    /// followed by `deny` is a missing name, not an attribute called `deny`.
     mutating func attributeName(_ context: String) -> Identifier? {
-        if current.kind == .identifier || current.kind.isKeyword { return identifier(advance()) }
+        let kind = current.kind
+        if kind == .identifier || (kind.isKeyword && !kind.startsClause && !kind.startsItem) {
+            return identifier(advance())
+        }
         report(.expectedToken, "expected a name \(context), found \(describeCurrent())", at: currentSpan)
         return nil
     }

@@ -57,7 +57,13 @@ extension ParserState {
         repeat {
             guard let first = weekday() else { return Expr(.error, span: span(from: keyword.start)) }
             var last: Identifier? = nil
-            if consume(.dotDot) != nil {
+            if check(.minus) {
+                reportRecovered(.expectedToken, "expected `..` in a range of days, found `-`", at: currentSpan,
+                                help: "write a range of days as `mon..fri`")
+                advance()
+                guard let end = weekday() else { return Expr(.error, span: span(from: keyword.start)) }
+                last = end
+            } else if consume(.dotDot) != nil {
                 guard let end = weekday() else { return Expr(.error, span: span(from: keyword.start)) }
                 last = end
             }

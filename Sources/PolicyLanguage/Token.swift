@@ -117,6 +117,19 @@ public enum TokenKind: UInt8, Sendable, CaseIterable {
     }
 }
 
+/// A set of token kinds as a bit mask: membership tests without allocation,
+/// for the parser's "what may follow" checks.
+public struct TokenSet: Sendable {
+    var bits: UInt64
+
+    public init(_ kinds: TokenKind...) {
+        bits = 0
+        for kind in kinds { bits |= 1 << UInt64(kind.rawValue) }
+    }
+
+    public func contains(_ kind: TokenKind) -> Bool { bits & (1 << UInt64(kind.rawValue)) != 0 }
+}
+
 /// Why a token is an error token. Each case maps to one stable diagnostic code.
 public enum LexicalError: UInt8, Sendable {
     case invalidUTF8

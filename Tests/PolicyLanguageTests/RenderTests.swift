@@ -49,6 +49,25 @@ struct RenderTests {
         #expect(!text.contains("\u{1B}["))
     }
 
+    @Test func labelInAnotherFileGetsItsOwnHeader() {
+        var sources = SourceSet()
+        sources.add(path: "a.agate", text: "policy p { deny \"a\" }")
+        sources.add(path: "b.agate", text: "policy p { deny \"b\" }")
+        let result = PolicyFrontend.check(sources)
+        let text = TextRenderer(color: false).render(LintReport(sources: result.sources, diagnostics: result.diagnostics))
+        #expect(text.contains("""
+        error[E0240]: policy `p` is defined more than once
+         --> b.agate:1:8
+          |
+        1 | policy p { deny "b" }
+          |        ^
+         ::: a.agate:1:8
+          |
+        1 | policy p { deny "a" }
+          |        - first defined here
+        """))
+    }
+
     @Test func colourOnlyWhenAsked() {
         #expect(TextRenderer(color: true).render(report()).contains("\u{1B}[1;31merror[E0203]"))
     }

@@ -93,7 +93,12 @@ struct SyntaxCaseTests {
         var sources = SourceSet()
         sources.add(path: "a.agate", bytes: Array("policy p { when subject.id == \"a".utf8) + [0xFF] + Array("\" deny \"x\" }".utf8))
         let result = PolicyFrontend.check(sources)
-        #expect(result.diagnostics.first?.code.id == "E0101")
+        let d = result.diagnostics.first
+        #expect(d?.code.id == "E0101")
+        #expect(d?.message == "invalid UTF-8 byte `0xFF`")
+        #expect(d?.help == "policy files must be saved as UTF-8")
+        #expect(d.map { "\(result.sources.files[0].location(of: $0.span.start))" } == "(line: 1, column: 33)")
+        #expect(d?.span.start == 32)
         #expect(result.policySet == nil)
     }
 }

@@ -27,56 +27,66 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// Pretty-printed with two-space indentation and a final newline.
     public func serialized() -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         write(into: &out, indent: 0)
-        out += "\n"
-        return out
+        out.append(UInt8(ascii: "\n"))
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(into out: inout String, indent: Int) {
+    private func write(into out: inout [UInt8], indent: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
+        case .null: out += Array("null".utf8)
+        case .bool(let b): out += Array((b ? "true" : "false").utf8)
+        case .int(let i): out += Array(String(i).utf8)
         case .string(let s): JSONValue.escape(s, into: &out)
         case .array(let items):
-            guard !items.isEmpty else { out += "[]"; return }
-            out += "[\n"
+            guard !items.isEmpty else { out += Array("[]".utf8); return }
+            out += Array("[\n".utf8)
             for (index, item) in items.enumerated() {
-                out += String(repeating: " ", count: indent + 2)
+                Self.pad(&out, indent + 2)
                 item.write(into: &out, indent: indent + 2)
-                out += index + 1 < items.count ? ",\n" : "\n"
+                out += Array((index + 1 < items.count ? ",\n" : "\n").utf8)
             }
-            out += String(repeating: " ", count: indent) + "]"
+            Self.pad(&out, indent)
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            guard !members.isEmpty else { out += "{}"; return }
-            out += "{\n"
+            guard !members.isEmpty else { out += Array("{}".utf8); return }
+            out += Array("{\n".utf8)
             for (index, (key, value)) in members.enumerated() {
-                out += String(repeating: " ", count: indent + 2)
+                Self.pad(&out, indent + 2)
                 JSONValue.escape(key, into: &out)
-                out += ": "
+                out += Array(": ".utf8)
                 value.write(into: &out, indent: indent + 2)
-                out += index + 1 < members.count ? ",\n" : "\n"
+                out += Array((index + 1 < members.count ? ",\n" : "\n").utf8)
             }
-            out += String(repeating: " ", count: indent) + "}"
+            Self.pad(&out, indent)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    static func escape(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    private static func pad(_ out: inout [UInt8], _ count: Int) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+    }
+
+    /// Escapes on UTF-8 bytes: quotes, backslashes and control characters; all
+    /// other bytes (including multi-byte scalars) are copied as they are.
+    static func escape(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20, 0x7F:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array("\\u00".utf8)
+                out += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
