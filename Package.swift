@@ -28,6 +28,11 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "PolicyLanguage",
             dependencies: ["CPCRE2"],
@@ -62,7 +67,7 @@ let package = Package(
         ),
         .target(
             name: "Replay",
-            dependencies: ["PolicyLanguage", "PolicyVM"],
+            dependencies: ["PolicyLanguage", "PolicyVM", "CZlib"],
             swiftSettings: strict
         ),
         .target(

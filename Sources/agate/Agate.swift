@@ -10,6 +10,7 @@ struct Agate: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             LintCommand.self,
+            ReplayCommand.self,
             EvalCommand.self,
             TestCommand.self,
             DisasmCommand.self,

@@ -1,1 +1,0 @@
-// Replay — work in progress; see README.
