@@ -55,7 +55,7 @@ extension ConnectionSession {
         self.answers.append(contentsOf: fields)
         JSONOutput.append("}\n", to: &self.answers)
         guard self.services.log != nil else { return }
-        Self.appendLogLine(id: id.map(Array.init), request: request, fields: fields, clock: clock, to: &log)
+        Self.appendLogLine(id: id.map { [UInt8]($0) }, request: request, fields: fields, clock: clock, to: &log)
     }
 
     /// `op: token`: answered at once when the server cannot issue tokens or
@@ -81,7 +81,7 @@ extension ConnectionSession {
             JSONOutput.appendError(id: id, code: "bad_request", message: "`params` must be an object", to: &self.answers)
             return
         }
-        self.pendingTokens.append(PendingToken(id: id.map(Array.init), params: Array(params),
+        self.pendingTokens.append(PendingToken(id: id.map { [UInt8]($0) }, params: Array(params),
                                                offset: self.answers.count, clock: clock))
     }
 

@@ -27,7 +27,7 @@ enum SubjectEnrichment {
     static func enrich(_ request: UnsafeRawBufferPointer, store: IdentityStore, now: Int64) -> Outcome {
         let range: Range<Int>
         switch locateSubject(in: request) {
-        case .none: return .asSent
+        case .absent: return .asSent
         case .duplicate: return .duplicateSubject
         case .object(let found): range = found
         }
@@ -63,7 +63,7 @@ enum SubjectEnrichment {
 
     enum Located: Equatable {
         /// No `subject` object (or not an object request): the evaluator refuses it.
-        case none
+        case absent
         case object(Range<Int>)
         case duplicate
     }
@@ -75,11 +75,11 @@ enum SubjectEnrichment {
             scanner.skipWhitespace()
             try scanner.expect(UInt8(ascii: "{"), "expected an object")
             scanner.skipWhitespace()
-            if !scanner.atEnd, scanner.current == UInt8(ascii: "}") { return .none }
+            if !scanner.atEnd, scanner.current == UInt8(ascii: "}") { return .absent }
             var found: Range<Int>?
             repeat {
                 scanner.skipWhitespace()
-                guard !scanner.atEnd, scanner.current == UInt8(ascii: "\"") else { return .none }
+                guard !scanner.atEnd, scanner.current == UInt8(ascii: "\"") else { return .absent }
                 let keyStart = scanner.index + 1
                 let escaped = try scanner.skipString()
                 let key = UnsafeRawBufferPointer(rebasing: request[keyStart..<(scanner.index - 1)])
@@ -89,13 +89,13 @@ enum SubjectEnrichment {
                 try scanner.skipValue()
                 if !escaped, key.elementsEqual("subject".utf8) {
                     guard found == nil else { return .duplicate }
-                    guard request[start] == UInt8(ascii: "{") else { return .none }
+                    guard request[start] == UInt8(ascii: "{") else { return .absent }
                     found = start..<scanner.index
                 }
             } while try !scanner.endOfMembers(closer: UInt8(ascii: "}"))
-            return found.map(Located.object) ?? .none
+            return found.map(Located.object) ?? .absent
         } catch {
-            return .none
+            return .absent
         }
     }
 }

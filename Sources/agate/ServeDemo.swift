@@ -49,7 +49,7 @@ enum ServeDemo {
         guard PrivateFile.write(Data(pair.jwk.utf8), to: agentKey) else {
             throw CLIFailure("cannot write `\(agentKey)`", code: 2)
         }
-        try store.addCredential(id: pair.publicKey.keyID, agentID: agent,
+        _ = try store.addCredential(id: pair.publicKey.keyID, agentID: agent,
                                 material: .publicKey(jwk: pair.publicKey.jwk, algorithm: "ES256"), actor: actor)
     }
 

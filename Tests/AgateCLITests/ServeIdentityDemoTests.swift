@@ -24,6 +24,8 @@ import Testing
         defer { client.close() }
 
         // The banner's socat lines, as a user would paste them.
+        let deadline = Date().addingTimeInterval(10)
+        while !server.stderrText.contains("keys jwks"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         let lines = server.stderrText.split(separator: "\n").map(String.init)
         let payloads = lines.filter { $0.hasPrefix("echo '") }.map { line -> String in
             let body = line.dropFirst("echo '".count)
