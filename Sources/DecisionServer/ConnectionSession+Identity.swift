@@ -12,6 +12,8 @@ struct PendingToken {
     var params: [UInt8]
     /// Where its answer goes in the batch's answers.
     var offset: Int
+    /// Where its decision goes in the batch's log lines, so the log keeps the answers' order.
+    var logOffset: Int
     var clock: (seconds: Int64, nanoseconds: Int64)
 }
 
@@ -61,7 +63,7 @@ extension ConnectionSession {
     /// `op: token`: answered at once when the server cannot issue tokens or
     /// `params` is not an object; otherwise queued for ``issueTokens(_:allocator:)``.
     mutating func token(id: UnsafeRawBufferPointer?, params: UnsafeRawBufferPointer,
-                        clock: (seconds: Int64, nanoseconds: Int64))
+                        clock: (seconds: Int64, nanoseconds: Int64), logOffset: Int)
     {
         let missing: String? =
             switch self.services.configuration.identity {
@@ -82,7 +84,7 @@ extension ConnectionSession {
             return
         }
         self.pendingTokens.append(PendingToken(id: id.map { [UInt8]($0) }, params: Array(params),
-                                               offset: self.answers.count, clock: clock))
+                                               offset: self.answers.count, logOffset: logOffset, clock: clock))
     }
 
     /// Issues the batch's queued tokens in order and splices their answers in.
@@ -91,13 +93,19 @@ extension ConnectionSession {
         let pending = self.pendingTokens
         self.pendingTokens.removeAll()
         var answers: [UInt8] = []
+        var log: [UInt8] = []
         var cursor = 0
+        var logCursor = 0
         for token in pending {
             answers.append(contentsOf: self.answers[cursor..<token.offset])
             cursor = token.offset
-            await self.issue(token, answers: &answers, log: &output.logLines)
+            log.append(contentsOf: output.logLines[logCursor..<token.logOffset])
+            logCursor = token.logOffset
+            await self.issue(token, answers: &answers, log: &log)
         }
         answers.append(contentsOf: self.answers[cursor...])
+        log.append(contentsOf: output.logLines[logCursor...])
+        output.logLines = log
         self.flushCounts()
         var buffer = allocator.buffer(capacity: answers.count)
         buffer.writeBytes(answers)

@@ -105,7 +105,8 @@ struct ConnectionSession {
             case .reload:
                 self.reload(id: id)
             case .token:
-                self.token(id: id, params: UnsafeRawBufferPointer(rebasing: line[envelope.request!]), clock: clock)
+                self.token(id: id, params: UnsafeRawBufferPointer(rebasing: line[envelope.request!]), clock: clock,
+                           logOffset: log.count)
             case .unknown:
                 self.countError("unknown_op")
                 JSONOutput.appendError(id: id, code: "unknown_op", message: "unknown `op`", to: &self.answers)
