@@ -52,10 +52,11 @@ extension CheckerState {
     }
 
     /// Checks an expression that must be a boolean (conditions, `and`/`or`/`not` operands).
-    mutating func boolean(_ e: Expr, role: String) -> TypedExpr {
+    /// `role` is built only when there is an error to report.
+    mutating func boolean(_ e: Expr, role: @autoclosure () -> String) -> TypedExpr {
         let typed = expr(e, expecting: .bool)
         guard typed.type.unifies(with: .bool) else {
-            report(.expectedBool, "\(role) must be a `bool`, found `\(typed.type)`", at: e.span,
+            report(.expectedBool, "\(role()) must be a `bool`, found `\(typed.type)`", at: e.span,
                    help: "compare it with something, e.g. `\(text(e.span)) == …`")
             return errorExpr(e.span)
         }

@@ -227,7 +227,7 @@ extension TypedExpr {
         case .compare(let op, let a, let b): "cmp(\(op.rawValue),\(a.canonicalKey),\(b.canonicalKey))"
         case .member(let a, let b, let negated): "in(\(negated),\(a.canonicalKey),\(b.canonicalKey))"
         case .inNetwork(let a, let n, let negated): "net(\(negated),\(a.canonicalKey),\(Value.cidr(n).canonicalKey))"
-        case .like(let a, let p): "like(\(a.canonicalKey),\(p.debugDescription))"
+        case .like(let a, let p): "like(\(a.canonicalKey),\(p.utf8.count):" + p + ")"
         case .matches(let a, let r): "re(\(a.canonicalKey),\(Value.regex(r).canonicalKey))"
         case .inSchedule(let a, let s): "sched(\(a.canonicalKey),\(Value.schedule(s).canonicalKey))"
         case .quantified(let q, let slot, let s, let b): "q(\(q.rawValue),\(slot),\(s.canonicalKey),\(b.canonicalKey))"
@@ -240,7 +240,7 @@ extension Value {
     /// A structural key without reflection (`String(describing:)` is slow).
     var canonicalKey: String {
         switch self {
-        case .string(let s): "s" + s.debugDescription
+        case .string(let s): "s\(s.utf8.count):" + s
         case .int(let i): "i\(i)"
         case .bool(let b): b ? "T" : "F"
         case .duration(let d): "d\(d)"
@@ -250,8 +250,8 @@ extension Value {
         case .kind(let k): "k\(k.rawValue)"
         case .ip(let ip): "ip\(ip.high):\(ip.low):\(ip.isV4)"
         case .cidr(let c): "net\(c.address.high):\(c.address.low):\(c.address.isV4)/\(c.prefix)"
-        case .schedule(let s): "sch\(s.weekdays),\(s.start),\(s.end),\(s.zone.debugDescription)"
-        case .regex(let r): "re" + r.pattern.debugDescription + r.flags
+        case .schedule(let s): "sch\(s.weekdays),\(s.start),\(s.end),\(s.zone.utf8.count):" + s.zone
+        case .regex(let r): "re\(r.pattern.utf8.count):" + r.pattern + r.flags
         case .set(let values, let type): "[\(type):" + values.map(\.canonicalKey).joined(separator: ",") + "]"
         }
     }

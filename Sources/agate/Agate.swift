@@ -10,12 +10,12 @@ struct Agate: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             LintCommand.self,
-            ReplayCommand.self,
             EvalCommand.self,
             TestCommand.self,
             DisasmCommand.self,
             ServeCommand.self,
             BenchServerCommand.self,
+            ReplayCommand.self,
             IdentityCommand.self,
             KeysCommand.self,
             TokenCommand.self,

@@ -133,15 +133,16 @@ struct ReplayCLITests {
     }
 
     @Test func aModifiedPolicySetReportsExactCountsCausesAndExitCodes() throws {
-        let folder = try ReplayScratch()
-        let old = try folder.write("old.agate", Self.oldPolicies)
-        let new = try folder.write("new.agate", Self.newPolicies)
-        let log = try ReplayLogWriter.write(policies: old, requests: (0..<Self.count).map { Shape($0).json },
-                                              to: folder.path("decisions.jsonl"))
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let old = try Self.put(folder, "old.agate", Self.oldPolicies)
+        let new = try Self.put(folder, "new.agate", Self.newPolicies)
+        let log = try ServerDecisionLog.write(policies: Self.oldPolicies, requests: (0..<Self.count).map { Shape($0).json },
+                                              to: folder.file("decisions.jsonl"))
         let (kinds, causes) = Self.expected()
         #expect(kinds["allow-to-deny"]! > 100 && kinds["deny-to-allow"]! > 100 && kinds["controls"]! > 100)
 
-        let run = try ReplayCLIProcess.run(["replay", "--policies", new, log, "--format", "json", "--jobs", "2"])
+        let run = try ReplayCLITests.run(["replay", "--policies", new, log, "--format", "json", "--jobs", "2"])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
         let totals = report["totals"] as! [String: Int]
@@ -162,7 +163,7 @@ struct ReplayCLITests {
         #expect(reportOnly.count == 1)
         #expect(reportOnly.first?["new"] as? Int == kp && reportOnly.first?["old"] as? Int == kp)
 
-        let text = try ReplayCLIProcess.run(["replay", "--policies", new, log, "--jobs", "1"])
+        let text = try ReplayCLITests.run(["replay", "--policies", new, log, "--jobs", "1"])
         #expect(text.status == 0)
         let stopped = causes["allow-to-deny finance_reporting_reads stopped_matching"]!
         let blocked = causes["allow-to-deny block_new_countries newly_matched"]!
@@ -170,47 +171,68 @@ struct ReplayCLITests {
         #expect(text.stdout.contains("`block_new_countries` newly denies \(Self.grouped(blocked)) requests"))
 
         let allowToDeny = kinds["allow-to-deny"]!
-        #expect(try ReplayCLIProcess.run(["replay", "--policies", new, log, "--fail-on", "allow-to-deny"]).status == 1)
-        #expect(try ReplayCLIProcess.run(["replay", "--policies", new, log, "--fail-on", "allow-to-deny",
+        #expect(try ReplayCLITests.run(["replay", "--policies", new, log, "--fail-on", "allow-to-deny"]).status == 1)
+        #expect(try ReplayCLITests.run(["replay", "--policies", new, log, "--fail-on", "allow-to-deny",
                                       "--max", String(allowToDeny)]).status == 0)
-        #expect(try ReplayCLIProcess.run(["replay", "--policies", new, log, "--fail-on", "allow-to-deny,controls",
+        #expect(try ReplayCLITests.run(["replay", "--policies", new, log, "--fail-on", "allow-to-deny,controls",
                                       "--max", String(allowToDeny + kinds["controls"]! - 1)]).status == 1)
-        #expect(try ReplayCLIProcess.run(["replay", "--policies", old, log, "--fail-on", "any"]).status == 0)
-        #expect(try ReplayCLIProcess.run(["replay", "--policies", new, "--baseline", old, log, "--fail-on", "any",
+        #expect(try ReplayCLITests.run(["replay", "--policies", old, log, "--fail-on", "any"]).status == 0)
+        #expect(try ReplayCLITests.run(["replay", "--policies", new, "--baseline", old, log, "--fail-on", "any",
                                       "--max", String(kinds.values.reduce(0, +))]).status == 0)
     }
 
     @Test func usageAndInputErrorsExitTwo() throws {
-        let folder = try ReplayScratch()
-        let old = try folder.write("old.agate", Self.oldPolicies)
-        let log = try ReplayLogWriter.write(policies: old, requests: [Shape(0).json], to: folder.path("d.jsonl"))
-        let unknownKind = try ReplayCLIProcess.run(["replay", "--policies", old, log, "--fail-on", "sideways"])
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let old = try Self.put(folder, "old.agate", Self.oldPolicies)
+        let log = try ServerDecisionLog.write(policies: Self.oldPolicies, requests: [Shape(0).json], to: folder.file("d.jsonl"))
+        let unknownKind = try ReplayCLITests.run(["replay", "--policies", old, log, "--fail-on", "sideways"])
         #expect(unknownKind.status == 2)
         #expect(unknownKind.stderr.contains("unknown kind of change `sideways`"))
-        let missing = try ReplayCLIProcess.run(["replay", "--policies", old, folder.path("nope.jsonl")])
+        let missing = try ReplayCLITests.run(["replay", "--policies", old, folder.file("nope.jsonl")])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nope.jsonl: cannot open the log"))
-        let broken = try folder.write("broken.agate", "policy {")
-        #expect(try ReplayCLIProcess.run(["replay", "--policies", broken, log]).status == 2)
-        let corrupt = try folder.write("corrupt.jsonl", "{\"time\":\n")
-        let strict = try ReplayCLIProcess.run(["replay", "--policies", old, corrupt, "--strict"])
+        let broken = try Self.put(folder, "broken.agate", "policy {")
+        #expect(try ReplayCLITests.run(["replay", "--policies", broken, log]).status == 2)
+        let corrupt = try Self.put(folder, "corrupt.jsonl", "{\"time\":\n")
+        let strict = try ReplayCLITests.run(["replay", "--policies", old, corrupt, "--strict"])
         #expect(strict.status == 2)
         #expect(strict.stderr.contains("corrupt.jsonl:1: the line is truncated"))
     }
 
     @Test func readsGzipFromStandardInput() throws {
-        let folder = try ReplayScratch()
-        let old = try folder.write("old.agate", Self.oldPolicies)
-        let new = try folder.write("new.agate", Self.newPolicies)
-        let log = try ReplayLogWriter.write(policies: old, requests: (0..<Self.count).map { Shape($0).json },
-                                              to: folder.path("decisions.jsonl"))
-        try ReplayCLIProcess.tool("/bin/gzip", ["-n", log])
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        _ = try Self.put(folder, "old.agate", Self.oldPolicies)
+        let new = try Self.put(folder, "new.agate", Self.newPolicies)
+        let log = try ServerDecisionLog.write(policies: Self.oldPolicies, requests: (0..<Self.count).map { Shape($0).json },
+                                              to: folder.file("decisions.jsonl"))
+        try ReplayCLITests.tool("/bin/gzip", ["-n", log])
         let zipped = try Data(contentsOf: URL(fileURLWithPath: log + ".gz"))
-        let run = try ReplayCLIProcess.run(["replay", "--policies", new, "-", "--format", "json"], stdin: zipped)
+        let run = try ReplayCLITests.run(["replay", "--policies", new, "-", "--format", "json"], stdin: zipped)
         #expect(run.status == 0, "\(run.stderr)")
         let totals = (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any])["totals"] as! [String: Int]
         #expect(totals["allow_to_deny"] == Self.expected().kinds["allow-to-deny"])
         #expect(run.stderr.isEmpty, "no progress bar when stderr is not a terminal")
+    }
+
+    /// `agate ARGS…` to completion: status, stdout, stderr.
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let done = try AgateBinary.run(arguments, input: stdin, timeout: 120)
+        return (done.status, done.output, done.stderr)
+    }
+
+    static func put(_ folder: TemporaryDirectory, _ name: String, _ text: String) throws -> String {
+        try folder.write(name, text)
+        return folder.file(name)
+    }
+
+    static func tool(_ path: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
     }
 
     static func grouped(_ n: Int) -> String {
@@ -222,100 +244,25 @@ struct ReplayCLITests {
     }
 }
 
-/// Writes a decision log the way the server does: each request decided by the
-/// compiled policies, the evaluator's own answer fields after `time`, `id`, `request`.
-enum ReplayLogWriter {
+/// A decision log written by the real `agate serve`: the requests are sent over
+/// its Unix socket (pipelined, in chunks), then the server is stopped so the log is flushed.
+enum ServerDecisionLog {
     static func write(policies: String, requests: [String], to path: String) throws -> String {
-        guard case .compiled(let set, _, _) = PolicySetLoader.load(paths: [policies]) else {
-            throw CocoaError(.fileReadCorruptFile)
+        let server = try ServerUnderTest.start(policyFiles: ["policies.agate": policies])
+        defer { server.cleanUp() }
+        let socket = try RawSocket(path: server.socket)
+        defer { socket.close() }
+        var answered = 0
+        for chunk in stride(from: 0, to: requests.count, by: 250) {
+            let end = min(chunk + 250, requests.count)
+            let lines = (chunk..<end).map { #"{"id":\#($0),"op":"evaluate","request":\#(requests[$0])}"# + "\n" }
+            guard socket.send(lines.joined()) else { throw ServerUnderTest.ServerFailure(message: "send failed") }
+            answered += socket.readLines(end - chunk).count
         }
-        var evaluator = Evaluator(set)
-        var out = ""
-        var fields: [UInt8] = []
-        let now: Int64 = 1_795_183_380
-        for (id, request) in requests.enumerated() {
-            _ = Array(request.utf8).withUnsafeBytes { evaluator.decide(json: $0, now: now) }
-            fields.removeAll(keepingCapacity: true)
-            evaluator.writeAnswerFields(into: &fields)
-            out += #"{"time":"2026-11-20T14:03:00.250Z","id":\#(id),"request":\#(request),"#
-                + String(decoding: fields, as: UTF8.self) + "}\n"
+        guard answered == requests.count, server.stop() == 0 else {
+            throw ServerUnderTest.ServerFailure(message: "the server answered \(answered) of \(requests.count)")
         }
-        try Data(out.utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.copyItem(atPath: server.decisionLog, toPath: path)
         return path
-    }
-}
-
-/// The built `agate` binary, run as a child process.
-enum ReplayCLIProcess {
-    struct Output { var status: Int32; var stdout: String; var stderr: String }
-
-    static var binary: String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/agate").path
-    }
-
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        let feeder = Thread {
-            if let stdin { input.fileHandleForWriting.write(stdin) }
-            try? input.fileHandleForWriting.close()
-        }
-        feeder.start()
-        let errors = ReplayErrorDrain(err.fileHandleForReading)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: errors.text())
-    }
-
-    static func tool(_ path: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-    }
-}
-
-/// Reads a pipe on its own thread so a chatty stderr cannot block the child.
-final class ReplayErrorDrain: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var data: Data?
-
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            let all = handle.readDataToEndOfFile()
-            condition.withLock { data = all; condition.broadcast() }
-        }.start()
-    }
-
-    func text() -> String {
-        condition.withLock {
-            while data == nil { condition.wait() }
-            return String(decoding: data!, as: UTF8.self)
-        }
-    }
-}
-
-/// A scratch folder for one test, removed afterwards.
-final class ReplayScratch {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("agate-replay-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    func write(_ name: String, _ text: String) throws -> String {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path(name)))
-        return path(name)
     }
 }

@@ -14,7 +14,7 @@ struct PropertyTests {
     /// and the oracle (whose own type assertions would show as `internal_type_error`).
     @Test func onlyDynamicErrorsHappen() {
         var requests = 0
-        for seed in UInt64(10_000)..<10_200 {
+        for seed in UInt64(10_000)..<10_120 {
             var generator = PolicyGenerator(seed: seed)
             let generated = generator.generate(policies: 8)
             guard var pair = DifferentialPair(source: generated.source) else { continue }
@@ -35,7 +35,7 @@ struct PropertyTests {
     /// never `absent_signal`, never `attribute_type`.
     @Test func completeRequestsOnlyMissAttributes() {
         var checkedRequests = 0
-        for seed in UInt64(20_000)..<20_150 {
+        for seed in UInt64(20_000)..<20_120 {
             var generator = PolicyGenerator(seed: seed)
             let generated = generator.generate(policies: 8)
             guard var pair = DifferentialPair(source: generated.source) else { continue }
