@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "Identity"], swiftSettings: strict),
         .testTarget(
             name: "AgateCLITests",
-            dependencies: ["DecisionClient", "PolicyVM"],
+            dependencies: ["DecisionClient", "PolicyVM", .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: strict
         ),
     ]

@@ -9,9 +9,11 @@ struct ConnectionSession {
     let peer: PeerCredentials?
     let worker: WorkerStats
     private var generation: UInt64 = 0
-    private var evaluator: Evaluator?
-    private var answers: [UInt8] = []
-    private var local = LocalCounts()
+    var evaluator: Evaluator?
+    var answers: [UInt8] = []
+    var local = LocalCounts()
+    /// `op: token` lines of the current batch, answered by `issueTokens`.
+    var pendingTokens: [PendingToken] = []
 
     /// Counts of one batch, folded into ``WorkerStats`` once per batch.
     struct LocalCounts {
@@ -34,6 +36,8 @@ struct ConnectionSession {
         var logLines: [UInt8]
         /// The connection must close after these answers (an over-long line).
         var close: Bool
+        /// `op: token` lines wait for `issueTokens`, which fills in `answers`.
+        var pendingTokens = false
     }
 
     /// Answers every frame of `batch`, in order, on one policy-set snapshot.
@@ -63,6 +67,9 @@ struct ConnectionSession {
             if close { break }
         }
         self.flushCounts()
+        if !self.pendingTokens.isEmpty {
+            return Output(answers: allocator.buffer(capacity: 0), logLines: log, close: close, pendingTokens: true)
+        }
         var buffer = allocator.buffer(capacity: self.answers.count)
         buffer.writeBytes(self.answers)
         return Output(answers: buffer, logLines: log, close: close)
@@ -98,9 +105,8 @@ struct ConnectionSession {
             case .reload:
                 self.reload(id: id)
             case .token:
-                self.countError("unavailable")
-                JSONOutput.appendError(id: id, code: "unavailable",
-                                       message: "token issuance is not available in this build", to: &self.answers)
+                self.token(id: id, params: UnsafeRawBufferPointer(rebasing: line[envelope.request!]), clock: clock,
+                           logOffset: log.count)
             case .unknown:
                 self.countError("unknown_op")
                 JSONOutput.appendError(id: id, code: "unknown_op", message: "unknown `op`", to: &self.answers)
@@ -109,6 +115,17 @@ struct ConnectionSession {
     }
 
     private mutating func evaluate(
+        id: UnsafeRawBufferPointer?, request: UnsafeRawBufferPointer,
+        clock: (seconds: Int64, nanoseconds: Int64), log: inout [UInt8]
+    ) {
+        if let identity = self.services.configuration.identity {
+            return self.evaluateIdentified(identity, id: id, request: request, clock: clock, log: &log)
+        }
+        self.decide(id: id, request: request, clock: clock, log: &log)
+    }
+
+    /// Decides `request` on this connection's evaluator, answers and logs it.
+    mutating func decide(
         id: UnsafeRawBufferPointer?, request: UnsafeRawBufferPointer,
         clock: (seconds: Int64, nanoseconds: Int64), log: inout [UInt8]
     ) {
@@ -151,7 +168,7 @@ struct ConnectionSession {
         self.refreshEvaluator()
     }
 
-    private mutating func countError(_ code: String) {
+    mutating func countError(_ code: String) {
         self.local.errors[code, default: 0] += 1
     }
 

@@ -143,7 +143,10 @@ public final class DecisionServer: Sendable {
             do {
                 try await channel.executeThenClose { inbound, outbound in
                     for try await batch in inbound {
-                        let output = session.process(batch, allocator: channel.channel.allocator)
+                        var output = session.process(batch, allocator: channel.channel.allocator)
+                        if output.pendingTokens {
+                            output = await session.issueTokens(output, allocator: channel.channel.allocator)
+                        }
                         if let log = self.services.log, !output.logLines.isEmpty {
                             await log.append(output.logLines)
                         }

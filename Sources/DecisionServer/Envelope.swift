@@ -77,7 +77,7 @@ public enum EnvelopeScanner {
                 throw EnvelopeError(code: "unknown_op", message: "unknown `op`; expected evaluate, token, health, stats or reload", id: id)
             }
             if operation == .evaluate || operation == .token, request == nil {
-                throw EnvelopeError(code: "bad_request", message: "missing `request`", id: id)
+                throw EnvelopeError(code: "bad_request", message: operation == .token ? "missing `params`" : "missing `request`", id: id)
             }
             return .success(Envelope(id: id, operation: operation, request: request))
         } catch {
@@ -108,7 +108,8 @@ public enum EnvelopeScanner {
         let name = UnsafeRawBufferPointer(rebasing: scanner.bytes[start..<end])
         if name.elementsEqual("id".utf8) { return .id }
         if name.elementsEqual("op".utf8) { return .op }
-        if name.elementsEqual("request".utf8) { return .request }
+        // `op: token` carries its OAuth parameters as `params`.
+        if name.elementsEqual("request".utf8) || name.elementsEqual("params".utf8) { return .request }
         return .other
     }
 

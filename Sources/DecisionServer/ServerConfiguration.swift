@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var threads = System.coreCount
     /// Seconds to wait, on shutdown, for connections to finish answering.
     public var shutdownGrace: Double = 5
+    /// The identity store and token issuer (`--identities`, `--keys`).
+    public var identity: ServerIdentity?
 
     public init(policyPaths: [String], socketPath: String) {
         self.policyPaths = policyPaths

@@ -16,6 +16,9 @@ struct Agate: AsyncParsableCommand {
             ServeCommand.self,
             BenchServerCommand.self,
             ReplayCommand.self,
+            IdentityCommand.self,
+            KeysCommand.self,
+            TokenCommand.self,
         ]
     )
 }

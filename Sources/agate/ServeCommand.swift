@@ -1,6 +1,9 @@
 import ArgumentParser
 import DecisionServer
+import Foundation
+import Identity
 import Logging
+import Tokens
 
 /// `agate serve`: the decision server on a Unix domain socket.
 struct ServeCommand: AsyncParsableCommand {
@@ -11,10 +14,22 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: "A policy file or a folder of *.agate files (repeatable).")
-    var policies: [String]
+    var policies: [String] = []
 
     @Option(name: .long, help: "Path of the Unix socket to listen on.")
-    var socket: String
+    var socket: String?
+
+    @Flag(name: .long, help: "Demo defaults: policies/, ./agate.sock, ./agate-decisions.jsonl, and an identity store with a demo agent and signing keys in ./.agate-demo (created on first run).")
+    var demo = false
+
+    @Option(name: .long, help: "The identity store (SQLite): subjects of `evaluate` are resolved from it, and `op: token` uses it.")
+    var identities: String?
+
+    @Option(name: .long, help: "The signing-key directory (`agate keys generate`), for `op: token`.")
+    var keys: String?
+
+    @Option(name: .long, help: "This issuer's identifier (the `iss` of tokens, the `aud` of client assertions).")
+    var issuer: String = TokenService.defaultIssuer
 
     @Option(name: .long, help: "Permission bits of the socket file, octal.")
     var socketMode: String = "0660"
@@ -68,6 +83,13 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
+        if !self.demo {
+            guard !self.policies.isEmpty else { throw ValidationError("missing --policies (or use --demo)") }
+            guard self.socket != nil else { throw ValidationError("missing --socket (or use --demo)") }
+        }
+        if self.keys != nil, self.identities == nil, !self.demo {
+            throw ValidationError("--keys needs --identities: tokens are issued to agents in the identity store")
+        }
         guard UInt32(self.socketMode, radix: 8) != nil else {
             throw ValidationError("--socket-mode must be octal permission bits, like 0660")
         }
@@ -86,7 +108,23 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "agate.serve")
         let server: DecisionServer
         do {
-            server = try DecisionServer(configuration: self.serverConfiguration(), logger: logger)
+            var configuration = self.serverConfiguration()
+            let identities = self.identities ?? (self.demo ? ServeDemo.identities : nil)
+            let keys = self.keys ?? (self.demo ? ServeDemo.keys : nil)
+            if self.demo {
+                try ServeDemo.prepare(seedStore: self.identities == nil, generateKeys: self.keys == nil)
+            }
+            configuration.identity = try identities.map { path in
+                let store = try IdentityStore(path: path)
+                let tokens = try keys.map { TokenService(issuer: self.issuer, store: store, keys: try SigningKeyStore.load(directory: $0)) }
+                return ServerIdentity(store: store, tokens: tokens)
+            }
+            server = try DecisionServer(configuration: configuration, logger: logger)
+            if self.demo {
+                let banner = ServeDemo.banner(socket: configuration.socketPath, executable: CommandLine.arguments[0],
+                                              issuer: self.issuer, keys: keys!, tokens: configuration.identity?.tokens != nil)
+                FileHandle.standardError.write(Data(banner.utf8))
+            }
             try await server.run()
         } catch {
             logger.critical("agate serve cannot start: \(error)")
@@ -95,7 +133,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func serverConfiguration() -> ServerConfiguration {
-        var configuration = ServerConfiguration(policyPaths: self.policies, socketPath: self.socket)
+        let policies = self.policies.isEmpty ? [ServeDemo.policies] : self.policies
+        var configuration = ServerConfiguration(policyPaths: policies, socketPath: self.socket ?? ServeDemo.socket)
         configuration.socketMode = UInt32(self.socketMode, radix: 8) ?? 0o660
         configuration.allowedUIDs = self.allowUid
         configuration.allowedGIDs = self.allowGid
@@ -106,7 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.watch = self.watch
         if let threads = self.threads { configuration.threads = threads }
         configuration.shutdownGrace = self.shutdownGrace
-        configuration.decisionLog = self.decisionLog.map {
+        configuration.decisionLog = (self.decisionLog ?? (self.demo ? ServeDemo.decisionLog : nil)).map {
             DecisionLogOptions(path: $0, flushInterval: self.logFlushInterval, sync: self.logSync,
                                maxBytes: self.logMaxBytes, maxFiles: self.logMaxFiles, queueLimitBytes: self.logQueueBytes)
         }

@@ -203,7 +203,7 @@ struct ReplayCLITests {
     @Test func readsGzipFromStandardInput() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let old = try Self.put(folder, "old.agate", Self.oldPolicies)
+        _ = try Self.put(folder, "old.agate", Self.oldPolicies)
         let new = try Self.put(folder, "new.agate", Self.newPolicies)
         let log = try ServerDecisionLog.write(policies: Self.oldPolicies, requests: (0..<Self.count).map { Shape($0).json },
                                               to: folder.file("decisions.jsonl"))

@@ -83,7 +83,7 @@ import Testing
         #expect(answers[1].contains("UTF-8"))
         #expect(answers[2].hasPrefix(#"{"id":null,"error":{"code":"bad_request""#))
         #expect(answers[3].hasPrefix(#"{"id":3,"error":{"code":"unknown_op""#))
-        #expect(answers[4] == #"{"id":4,"error":{"code":"unavailable","message":"token issuance is not available in this build"}}"#)
+        #expect(answers[4] == #"{"id":4,"error":{"code":"unavailable","message":"token issuance needs an identity store and signing keys; start the server with --identities DB and --keys DIR"}}"#)
         #expect(answers[5].hasPrefix(#"{"id":5,"decision":"deny""#))
         #expect(answers[5].contains("invalid_request"))
         #expect(answers[6].hasPrefix(#"{"id":6,"status":"ok""#))

@@ -1,1 +1,0 @@
-// Identity — work in progress; see README.

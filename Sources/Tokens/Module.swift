@@ -1,1 +1,0 @@
-// Tokens — work in progress; see README.
