@@ -36,7 +36,13 @@ final class Locked<Value: Sendable>: Sendable {
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(700))
+        // Stop only once the load is really flowing: on a busy CI machine the
+        // clients may need a while to connect, and a fixed sleep would then
+        // stop a server that had answered nothing yet.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while answered.withLock({ $0.count }) < 400, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(server.stop() == 0)
         await load.value
         let answeredIDs = answered.withLock { $0 }
@@ -88,13 +94,20 @@ final class Locked<Value: Sendable>: Sendable {
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // Condition-based waits, not fixed sleeps: CI machines are busy.
+        func waitForAnswers(under hash: String) async throws {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !results.withLock({ $0.hashes.contains(hash) }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await waitForAnswers(under: firstHash)
         try ServeFixtures.revisedPolicySet.write(toFile: "\(server.policies)/main.agate", atomically: true, encoding: .utf8)
         let good = try #require(ServeFixtures.object(try await admin.reload())?["reload"] as? [String: Any])
         #expect(good["ok"] as? Bool == true)
         let secondHash = try #require(good["policyset"] as? String)
         #expect(secondHash != firstHash)
-        try await Task.sleep(for: .milliseconds(200))
+        try await waitForAnswers(under: secondHash)
 
         try ServeFixtures.brokenPolicySet.write(toFile: "\(server.policies)/main.agate", atomically: true, encoding: .utf8)
         let bad = try #require(ServeFixtures.object(try await admin.reload())?["reload"] as? [String: Any])
