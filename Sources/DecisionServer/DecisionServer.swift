@@ -44,6 +44,9 @@ public final class DecisionServer: Sendable {
             listener = try await SocketFile.withCreationMode(self.configuration.socketMode) {
                 try await ServerBootstrap(group: group)
                     .serverChannelOption(ChannelOptions.backlog, value: 1024)
+                    // A client may send its requests and shut down its write side
+                    // (`echo … | socat`, `nc -N`): it still gets every answer.
+                    .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                     .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false) { channel in
                         channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }
                     }

@@ -1,3 +1,4 @@
+import Glibc
 import DecisionClient
 import Foundation
 import Testing
@@ -36,6 +37,26 @@ import Testing
             #expect(ServeFixtures.withoutID(answer) == ServeFixtures.withoutID(single[index % single.count]))
         }
         await client.close()
+        #expect(server.stop() == 0)
+    }
+
+    /// `echo … | socat - UNIX-CONNECT:…` sends its lines and shuts down its
+    /// write side at once; every line it sent must still be answered.
+    @Test func aClientThatHalfClosesStillGetsEveryAnswer() async throws {
+        let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
+        defer { server.cleanUp() }
+        let raw = try RawSocket(path: server.socket)
+        defer { raw.close() }
+        let lines = ServeFixtures.requests.prefix(3).enumerated().map { index, request in
+            #"{"id":\#(index),"op":"evaluate","request":\#(request)}"#
+        }
+        #expect(raw.send(lines.joined(separator: "\n") + "\n"))
+        #expect(shutdown(raw.descriptor, Int32(SHUT_WR)) == 0)
+        let answers = raw.readLines(lines.count)
+        #expect(answers.count == lines.count)
+        for (index, answer) in answers.enumerated() {
+            #expect(answer.hasPrefix(#"{"id":\#(index),"decision":"#))
+        }
         #expect(server.stop() == 0)
     }
 
