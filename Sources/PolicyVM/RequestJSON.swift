@@ -95,9 +95,10 @@ extension Request {
     }
 }
 
-/// Writes JSON text by hand so the output is byte-for-byte predictable.
-enum RequestJSONText {
-    static func string(_ s: String) -> String {
+/// Writes JSON text by hand so the output is byte-for-byte predictable
+/// (also used by replay's JSON report, so both quote strings identically).
+public enum RequestJSONText {
+    public static func string(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -1,3 +1,5 @@
+import PolicyVM
+
 /// Renders a report as one JSON document; the schema is in docs/replay.md
 /// (`"schema": "agate.replay/1"`). Written by hand so examples can embed the
 /// request and answers as JSON values, byte for byte.
@@ -148,21 +150,5 @@ struct JSONOut {
         needsComma = false
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { RequestJSONText.string(s) }
 }
