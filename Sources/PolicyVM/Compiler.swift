@@ -17,6 +17,10 @@ struct Compiler {
     var symbolSetIndex: [Value: Int] = [:]
     var dynamicSlots: [DynamicSlotKey: Int32] = [:]
     var dynamicReadIndex: [DynamicRead: Int] = [:]
+    /// Identical patterns and schedules share one table entry (a schedule's
+    /// zone transitions are costly to compute, and a workload repeats them).
+    var globIndex: [String: Int] = [:]
+    var scheduleIndex: [Schedule: Int] = [:]
     var nextTemp = 0
     var currentSpan = Span(file: FileID(0), start: 0, end: 0)
 
@@ -125,14 +129,21 @@ struct Compiler {
             let table = addCIDRTable([cidr])
             emit(Instruction(.incidr, k: negated ? 1 : 0, a: operand(value).raw, c: table), span: e.span)
         case .like(let value, let pattern):
-            parts.globs.append(Glob(pattern))
-            emit(Instruction(.like, a: operand(value).raw, c: limited(parts.globs.count - 1, "globs")), span: e.span)
+            let glob = globIndex[pattern] ?? {
+                parts.globs.append(Glob(pattern))
+                globIndex[pattern] = parts.globs.count - 1
+                return parts.globs.count - 1
+            }()
+            emit(Instruction(.like, a: operand(value).raw, c: limited(glob, "globs")), span: e.span)
         case .matches(let value, let regex):
             emit(Instruction(.match, a: operand(value).raw, c: addRegex(regex)), span: e.span)
         case .inSchedule(let value, let schedule):
-            parts.schedules.append(CompiledSchedule(schedule))
-            emit(Instruction(.sched, a: operand(value).raw, c: limited(parts.schedules.count - 1, "schedules")),
-                 span: e.span)
+            let index = scheduleIndex[schedule] ?? {
+                parts.schedules.append(CompiledSchedule(schedule))
+                scheduleIndex[schedule] = parts.schedules.count - 1
+                return parts.schedules.count - 1
+            }()
+            emit(Instruction(.sched, a: operand(value).raw, c: limited(index, "schedules")), span: e.span)
         case .quantified(let q, let slot, let source, let body):
             compileQuantifier(q, slot: slot, source: source, body: body, span: e.span)
         case .difference:

@@ -65,7 +65,6 @@ struct RequestDecoder {
         let (weekday, second) = CivilTime.weekdayAndSecond(time)
         frame.set(.timeHour, Cell(a: second / 3600))
         frame.set(.timeWeekday, Cell(a: weekday))
-        setIndexKeys()
     }
 
     private func missing(_ path: JSONPath) -> DecodeFailure {
@@ -82,13 +81,6 @@ struct RequestDecoder {
         frame.set(.riskLevel, .zero)
         frame.set(.riskScore, .zero)
         frame.set(.delegationDepth, .zero)
-    }
-
-    private func setIndexKeys() {
-        for slot in 0..<PolicyIndex.signals.count {
-            let signal = PolicyIndex.signals[slot]
-            frame.indexKeys[slot] = frame.isPresent(signal) ? frame.signals[Int(signal.rawValue)].a : -1
-        }
     }
 
     // MARK: Object iteration

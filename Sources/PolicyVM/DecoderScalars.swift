@@ -104,6 +104,34 @@ struct JSONCursor {
         position += 1
         let out = frame.bytes
         let start = frame.byteCount
+        // Fast path: most strings are short plain ASCII; find the closing quote
+        // and copy the run at once. Anything else (escapes, control bytes,
+        // non-ASCII, an overlong or unterminated string) takes the careful loop.
+        var scan = position
+        let limit = min(end, position + Frame.maxString + 1)
+        // Eight bytes at a time while none of them is special (SWAR: a byte is
+        // special if its high bit is set, it is below 0x20, or it is `"` or `\\`).
+        while scan + 8 <= limit {
+            let x = UnsafeRawPointer(base + scan).loadUnaligned(as: UInt64.self)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+            let special = (x | ((x &- ones &* 0x20) & ~x)
+                | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
+            guard special == 0 else { break }
+            scan += 8
+        }
+        while scan < limit {
+            let b = base[scan]
+            guard b &- 0x20 < 0x60, b != 0x22, b != 0x5C else { break }
+            scan += 1
+        }
+        if scan < end, base[scan] == UInt8(ascii: "\""), scan - position <= Frame.maxString {
+            let length = scan - position
+            (out + start).update(from: base + position, count: length)
+            position = scan + 1
+            frame.byteCount = start + length
+            return (start, length)
+        }
         var n = start
         while true {
             guard position < end else { throw fail(path, "unterminated string") }

@@ -144,20 +144,21 @@ public enum Disassembler {
 
     static func describeNetworks(_ p: Program, _ i: Int) -> String {
         let range = p.cidrTables[i]
-        let items = (0..<Int(range.count)).map { k -> String in
-            let n = p.networks[Int(range.start) + k]
-            let prefix = n.maskHigh.nonzeroBitCount + n.maskLow.nonzeroBitCount
-            if n.high == 0, n.low >> 32 == 0xFFFF, prefix >= 96 {
-                let v4 = UInt32(truncatingIfNeeded: n.low)
-                return "\(v4 >> 24).\(v4 >> 16 & 0xFF).\(v4 >> 8 & 0xFF).\(v4 & 0xFF)/\(prefix - 96)"
-            }
-            let groups = (0..<8).map { i -> String in
-                let word = i < 4 ? n.high >> UInt64(48 - 16 * i) : n.low >> UInt64(48 - 16 * (i - 4))
-                return String(word & 0xFFFF, radix: 16)
-            }
-            return groups.joined(separator: ":") + "/\(prefix)"
-        }
+        let items = (0..<Int(range.count)).map { describe(p.networks[Int(range.start) + $0]) }
         return "[" + items.joined(separator: ", ") + "]"
+    }
+
+    static func describe(_ n: Network) -> String {
+        let prefix = n.maskHigh.nonzeroBitCount + n.maskLow.nonzeroBitCount
+        if n.high == 0, n.low >> 32 == 0xFFFF, prefix >= 96 {
+            let v4 = UInt32(truncatingIfNeeded: n.low)
+            return "\(v4 >> 24).\(v4 >> 16 & 0xFF).\(v4 >> 8 & 0xFF).\(v4 & 0xFF)/\(prefix - 96)"
+        }
+        let groups = (0..<8).map { i -> String in
+            let word = i < 4 ? n.high >> UInt64(48 - 16 * i) : n.low >> UInt64(48 - 16 * (i - 4))
+            return String(word & 0xFFFF, radix: 16)
+        }
+        return groups.joined(separator: ":") + "/\(prefix)"
     }
 
     static func describeSchedule(_ s: CompiledSchedule) -> String {
@@ -166,21 +167,52 @@ public enum Disassembler {
             + "\(quote(s.schedule.zone)) (\(s.transitions.count) offset transitions)"
     }
 
+    /// The index: unguarded policies, then each policy's guard (the
+    /// condition a request must pass for the policy to run at all).
     static func indexListing(_ p: Program) -> [String] {
         var lines: [String] = []
         let always = (0..<p.index.always.count).map { p.policies[Int(p.index.always[$0])].name }
         lines.append("always: " + (always.isEmpty ? "(none)" : always.joined(separator: ", ")))
-        for (slot, signal) in PolicyIndex.signals.enumerated() {
-            let row = p.index.ranges[slot]
-            for key in 0..<row.count where row[key].count > 0 {
-                let range = row[key]
-                let names = (0..<Int(range.count)).map { p.policies[Int(p.index.lists[Int(range.start) + $0])].name }
-                let keyText = signal == .subjectKind ? (SubjectKind(rawValue: UInt8(key))?.name ?? "\(key)")
-                    : quote(p.symbols.text(Int32(key)))
-                lines.append("\(signal.info.name) == \(keyText): \(names.joined(separator: ", "))")
-            }
+        // Policies sharing a guard are listed on one line, in policy order.
+        var order: [String] = []
+        var byGuard: [String: [String]] = [:]
+        for (i, rule) in p.index.guards.enumerated() {
+            guard let rule else { continue }
+            let text = describe(rule, p)
+            if byGuard[text] == nil { order.append(text) }
+            byGuard[text, default: []].append(p.policies[i].name)
         }
+        for text in order { lines.append("\(text): \(byGuard[text]!.joined(separator: ", "))") }
         return lines
+    }
+
+    private static func describe(_ rule: IndexGuard, _ p: Program) -> String {
+        switch rule.test {
+        case .network(let cidrs):
+            return "location.ip in [" + cidrs.map { describe(Network($0)) }.joined(separator: ", ") + "]"
+        case .key(let slot, let listed, let listedAccept, let otherAccept, let unknown, let absent):
+            let signal = IndexGuard.slots[slot].signal
+            func name(_ key: Int64) -> String {
+                switch signal {
+                case .subjectKind: SubjectKind(rawValue: UInt8(key))?.name ?? "\(key)"
+                case .riskLevel, .subjectRisk: RiskLevel(rawValue: UInt8(key))?.name ?? "\(key)"
+                default: quote(p.symbols.text(Int32(key)))
+                }
+            }
+            let keys = listed.sorted().map(name)
+            let set = keys.count == 1 ? keys[0] : "[" + keys.joined(separator: ", ") + "]"
+            var text = "\(signal.info.name) "
+            if listedAccept && !otherAccept {
+                text += (keys.count == 1 ? "== " : "in ") + set
+            } else if !listedAccept && otherAccept {
+                text += (keys.count == 1 ? "!= " : "not in ") + set
+            } else {
+                text += listedAccept ? "in any of " + set : "in none of " + set
+            }
+            if unknown == .maybe { text += ", or a string no policy mentions" }
+            if absent { text += ", or absent" }
+            return text
+        }
     }
 
     static func quote(_ s: String) -> String {

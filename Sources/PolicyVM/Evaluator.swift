@@ -18,6 +18,17 @@ public struct Evaluator {
         state.decide(json: json, now: now, trace: false)
     }
 
+    /// The two halves of `decide`, for benchmarks that time them apart:
+    /// decode a request into the frame (false: invalid, answer already set)…
+    public mutating func decode(json: UnsafeRawBufferPointer, now: Int64) -> Bool {
+        state.decode(json: json, now: now)
+    }
+
+    /// …then decide the decoded request. Deciding again re-runs the same request.
+    public mutating func decideDecoded() -> Outcome {
+        state.invalid == nil ? state.run(trace: false) : .deny
+    }
+
     /// Appends the answer's fields without surrounding braces, in SEMANTICS.md's order:
     /// "decision":…,"policies":[…],"controls":…,"reasons":[…],"report_only":[…],"errors":[…],"warnings":[…],"policyset":"sha256:…"
     public func writeAnswerFields(into buffer: inout [UInt8]) {
@@ -46,6 +57,8 @@ final class EvaluatorState {
     let regex = RegexScratch()
     /// Candidate policies of the last request, ascending, and how each came out.
     let candidates: UnsafeMutablePointer<Int32>
+    /// Zeroed scratch for the index's candidate bitset.
+    let candidateBits: UnsafeMutablePointer<UInt64>
     let statuses: UnsafeMutablePointer<PolicyStatus>
     var candidateCount = 0
     /// Errors of the last request, in policy order.
@@ -72,6 +85,8 @@ final class EvaluatorState {
         iterIndex.initialize(repeating: 0, count: registerCount)
         let n = max(1, program.policies.count)
         candidates = .allocate(capacity: n)
+        candidateBits = .allocate(capacity: program.index.bitsetWords)
+        candidateBits.initialize(repeating: 0, count: program.index.bitsetWords)
         statuses = .allocate(capacity: n)
         errorPolicies = .allocate(capacity: n)
         errors = .allocate(capacity: n)
@@ -80,24 +95,38 @@ final class EvaluatorState {
 
     deinit {
         registers.deallocate(); iterSets.deallocate(); iterIndex.deallocate()
-        candidates.deallocate(); statuses.deallocate(); errorPolicies.deallocate(); errors.deallocate()
+        candidates.deallocate(); candidateBits.deallocate(); statuses.deallocate(); errorPolicies.deallocate(); errors.deallocate()
         result.release()
         trace?.deallocate()
     }
 
     func decide(json: UnsafeRawBufferPointer, now: Int64, trace tracing: Bool) -> Outcome {
+        guard decode(json: json, now: now) else { return .deny }
+        return run(trace: tracing)
+    }
+
+    /// Decodes into the frame; false (the answer set to an invalid-request
+    /// deny) when the request does not decode.
+    func decode(json: UnsafeRawBufferPointer, now: Int64) -> Bool {
         candidateCount = 0
         errorCount = 0
         do {
             try RequestDecoder.decode(json, now: now, into: frame, program: program)
             invalid = nil
+            return true
         } catch {
             invalid = error
             invalidPath = error.path.render(frame)
             result.setInvalid()
-            return .deny
+            return false
         }
-        candidateCount = program.index.candidates(keys: frame.indexKeys, into: candidates)
+    }
+
+    /// Decides the request in the frame: index, candidates, combinator.
+    func run(trace tracing: Bool) -> Outcome {
+        errorCount = 0
+        candidateCount = program.index.candidates(signals: frame.signals, present: frame.present, bits: candidateBits,
+                                                  into: candidates)
         if tracing { traces = [] }
         var vm = makeVM(tracing: tracing)
         for i in 0..<candidateCount {
@@ -125,8 +154,8 @@ final class EvaluatorState {
                   elements: frame.elements, frameBytes: frame.bytes, setCells: program.setCells.baseAddress!,
                   setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
                   networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
-                  registers: registers, iterSets: iterSets, iterIndex: iterIndex, program: program,
-                  symbols: program.lookup, matchData: regex.data, trace: tracing ? trace : nil,
+                  registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: program.hot,
+                  matchData: regex.data, trace: tracing ? trace : nil,
                   traceCapacity: tracing ? 4096 : 0)
     }
 }

@@ -25,8 +25,6 @@ final class Frame {
     /// Unknown top-level fields: ranges into `bytes`.
     let warnings: UnsafeMutablePointer<TableRange>
     var warningCount = 0
-    /// Keys for the policy index, one per indexed signal (-1 = none).
-    let indexKeys: UnsafeMutablePointer<Int64>
 
     init(dynamicSlots: Int) {
         signals = .allocate(capacity: Frame.signalCount)
@@ -44,13 +42,11 @@ final class Frame {
         bytes = .allocate(capacity: byteCapacity)
         warnings = .allocate(capacity: Frame.maxWarnings)
         warnings.initialize(repeating: TableRange(start: 0, count: 0), count: Frame.maxWarnings)
-        indexKeys = .allocate(capacity: PolicyIndex.signals.count)
-        indexKeys.initialize(repeating: -1, count: PolicyIndex.signals.count)
     }
 
     deinit {
         signals.deallocate(); dynamicCells.deallocate(); dynamicTypes.deallocate()
-        elements.deallocate(); bytes.deallocate(); warnings.deallocate(); indexKeys.deallocate()
+        elements.deallocate(); bytes.deallocate(); warnings.deallocate()
     }
 
     /// Makes room for the unescaped strings of an input of `length` bytes

@@ -27,22 +27,24 @@ struct Glob: Sendable, Equatable {
     /// Iterative wildcard matching: on a mismatch, backtrack to the last star
     /// and let it swallow one more byte. O(n·m) worst case, no allocation.
     func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        tokens.withUnsafeBufferPointer { pattern in
-            var t = 0, p = 0
-            var starP = -1, starT = 0
-            while t < text.count {
-                if p < pattern.count, pattern[p] != Glob.star, pattern[p] == UInt16(text[t]) {
-                    t += 1; p += 1
-                } else if p < pattern.count, pattern[p] == Glob.star {
-                    starP = p; starT = t; p += 1
-                } else if starP >= 0 {
-                    p = starP + 1; starT += 1; t = starT
-                } else {
-                    return false
-                }
+        tokens.withUnsafeBufferPointer { Glob.matches($0, text) }
+    }
+
+    static func matches(_ pattern: UnsafeBufferPointer<UInt16>, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var t = 0, p = 0
+        var starP = -1, starT = 0
+        while t < text.count {
+            if p < pattern.count, pattern[p] != Glob.star, pattern[p] == UInt16(text[t]) {
+                t += 1; p += 1
+            } else if p < pattern.count, pattern[p] == Glob.star {
+                starP = p; starT = t; p += 1
+            } else if starP >= 0 {
+                p = starP + 1; starT += 1; t = starT
+            } else {
+                return false
             }
-            while p < pattern.count, pattern[p] == Glob.star { p += 1 }
-            return p == pattern.count
         }
+        while p < pattern.count, pattern[p] == Glob.star { p += 1 }
+        return p == pattern.count
     }
 }

@@ -1,145 +1,123 @@
 import PolicyLanguage
 
-/// Which policies can apply to a request, from their `target` clauses.
+/// Which policies can apply to a request.
 ///
-/// Each policy is filed under at most one key: its most selective target of
-/// the form `S == C` or `S in [C…]` with S one of the indexed signals; a policy
-/// with no such target is a candidate for every request. A request's
-/// candidates are the union, in policy order, of the unkeyed policies and the
-/// lists under its own values, so cost follows the candidates, not the set
-/// size. Candidates still run all their targets: the index only prunes.
+/// Each policy is filed under at most one `IndexGuard` (its most selective
+/// necessary condition); a policy without one runs for every request. Per
+/// keyed signal there is one row with an entry per possible value (absent,
+/// a string no policy mentions, then every symbol id or enum value), each a
+/// range into `lists` of the policies whose guard lets that value through;
+/// `location.ip` has a table of disjoint address intervals. A request's
+/// candidates are the union of one list per table plus the unguarded ones,
+/// gathered in a bitset so they come out in policy order. Cost follows the
+/// candidates (plus one word per 64 policies), not the set size. Candidates
+/// still run all their targets and conditions: the index only prunes.
 final class PolicyIndex: @unchecked Sendable {
-    /// Indexed signals, most selective first.
-    static let signals: [Signal] = [.subjectID, .subjectBlueprint, .audience, .subjectSponsor, .subjectKind]
+    static var slotCount: Int { IndexGuard.slots.count }
 
     /// Policies every request must run, ascending.
     let always: UnsafeBufferPointer<Int32>
-    /// Per indexed signal, per key (symbol id or kind): a range into `lists`.
-    let ranges: [UnsafeBufferPointer<TableRange>]
+    /// Per slot: `rows[slot]` has `domain + 2` entries (absent, unknown, values);
+    /// empty when no policy is filed under the slot.
+    let rows: [UnsafeBufferPointer<TableRange>]
+    let rowBases: UnsafeBufferPointer<UnsafePointer<TableRange>?>
+    let rowCounts: UnsafeBufferPointer<Int>
+    /// Network intervals: start of each (high, low), ascending, and its policies.
+    let intervalHigh: UnsafeBufferPointer<UInt64>
+    let intervalLow: UnsafeBufferPointer<UInt64>
+    let intervalLists: UnsafeBufferPointer<TableRange>
     let lists: UnsafeBufferPointer<Int32>
-    /// Per policy: the index slot and key it is filed under (-1 = always), for disasm.
-    let keys: [(slot: Int, key: Int64)?]
+    let policyCount: Int
+    /// Per policy: its guard, for disasm (nil = always or disabled).
+    let guards: [IndexGuard?]
 
-    convenience init() { self.init(always: [], perSignal: Array(repeating: [:], count: 5), keyCount: 0, keys: []) }
+    convenience init() {
+        self.init(policyCount: 0, always: [], rows: Array(repeating: [], count: IndexGuard.slots.count),
+                  intervals: [], lists: [], guards: [])
+    }
 
-    init(always: [Int32], perSignal: [[Int64: [Int32]]], keyCount: Int, keys: [(slot: Int, key: Int64)?]) {
-        func freeze<T>(_ items: [T]) -> UnsafeBufferPointer<T> {
-            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, items.count))
-            _ = buffer.initialize(from: items)
-            return UnsafeBufferPointer(rebasing: buffer[0..<items.count])
-        }
-        self.always = freeze(always)
-        var lists: [Int32] = []
-        var ranges: [UnsafeBufferPointer<TableRange>] = []
-        for table in perSignal {
-            var row = Array(repeating: TableRange(start: 0, count: 0), count: max(keyCount, 4))
-            for (key, policies) in table.sorted(by: { $0.key < $1.key }) where key >= 0 && Int(key) < row.count {
-                row[Int(key)] = TableRange(start: Int32(lists.count), count: Int32(policies.count))
-                lists.append(contentsOf: policies)
-            }
-            ranges.append(freeze(row))
-        }
-        self.ranges = ranges
-        self.lists = freeze(lists)
-        self.keys = keys
+    init(policyCount: Int, always: [Int32], rows: [[TableRange]], intervals: [(UInt64, UInt64, TableRange)],
+         lists: [Int32], guards: [IndexGuard?]) {
+        self.policyCount = policyCount
+        self.always = HotTables.freeze(always)
+        self.rows = rows.map { HotTables.freeze($0) }
+        rowBases = HotTables.freeze(self.rows.map { $0.isEmpty ? nil : $0.baseAddress })
+        rowCounts = HotTables.freeze(self.rows.map(\.count))
+        intervalHigh = HotTables.freeze(intervals.map(\.0))
+        intervalLow = HotTables.freeze(intervals.map(\.1))
+        intervalLists = HotTables.freeze(intervals.map(\.2))
+        self.lists = HotTables.freeze(lists)
+        self.guards = guards
     }
 
     deinit {
-        always.deallocate()
-        lists.deallocate()
-        for r in ranges { r.deallocate() }
+        always.deallocate(); lists.deallocate(); rowBases.deallocate(); rowCounts.deallocate()
+        intervalHigh.deallocate(); intervalLow.deallocate(); intervalLists.deallocate()
+        for r in rows { r.deallocate() }
     }
 
-    /// The key a target files a policy under, if it has an indexable shape.
-    static func key(of target: TypedExpr, symbols: SymbolTable) -> (slot: Int, keys: [Int64])? {
-        func constantKeys(_ value: Value) -> [Int64]? {
-            switch value {
-            case .string(let s): symbols.id(of: s).map { [Int64($0)] }
-            case .kind(let k): [Int64(k.rawValue)]
-            case .set(let items, _):
-                items.reduce(into: [Int64]?.some([])) { acc, item in
-                    guard let keys = constantKeys(item), acc != nil else { acc = nil; return }
-                    acc! += keys
-                }
-            default: nil
-            }
-        }
-        switch target.kind {
-        case .compare(.equal, let lhs, let rhs):
-            guard case .signal(let s) = lhs.kind, let slot = signals.firstIndex(of: s),
-                  case .constant(let v) = rhs.kind, let keys = constantKeys(v) else { return nil }
-            return (slot, keys)
-        case .member(let element, let set, negated: false):
-            guard case .signal(let s) = element.kind, let slot = signals.firstIndex(of: s),
-                  case .constant(let v) = set.kind, let keys = constantKeys(v) else { return nil }
-            return (slot, keys)
-        default:
-            return nil
-        }
-    }
+    /// Words of the candidate bitset an evaluator must provide.
+    var bitsetWords: Int { max(1, (policyCount + 63) / 64) }
 
-    /// Builds the index for the enabled policies.
-    static func build(_ policies: [CheckedPolicy], symbols: SymbolTable) -> PolicyIndex {
-        var always: [Int32] = []
-        var perSignal: [[Int64: [Int32]]] = Array(repeating: [:], count: signals.count)
-        var keys: [(slot: Int, key: Int64)?] = []
-        for (i, policy) in policies.enumerated() {
-            guard policy.mode != .disabled else { keys.append(nil); continue }
-            let best = policy.targets.compactMap { key(of: $0, symbols: symbols) }.min { $0.slot < $1.slot }
-            if let best {
-                for key in Set(best.keys) { perSignal[best.slot][key, default: []].append(Int32(i)) }
-                keys.append((best.slot, best.keys.first ?? -1))
-            } else {
-                always.append(Int32(i))
-                keys.append(nil)
-            }
-        }
-        return PolicyIndex(always: always, perSignal: perSignal, keyCount: symbols.count, keys: keys)
-    }
-
-    /// Writes the candidates for a request (its key per indexed signal, -1 =
-    /// none) into `out`, ascending; returns how many.
+    /// Writes the candidates for a decoded request into `out`, ascending;
+    /// returns how many. `bits` is zeroed scratch of `bitsetWords` words, and
+    /// is left zeroed.
     @inline(__always)
-    func candidates(keys requestKeys: UnsafePointer<Int64>, into out: UnsafeMutablePointer<Int32>) -> Int {
-        // Up to six ascending lists; a k-way merge by repeated minimum.
-        var heads: (UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?,
-                    UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) = (nil, nil, nil, nil, nil, nil)
-        var ends: (UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?,
-                   UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) = (nil, nil, nil, nil, nil, nil)
-        return withUnsafeMutableBytes(of: &heads) { headBytes in
-            withUnsafeMutableBytes(of: &ends) { endBytes in
-                let h = headBytes.baseAddress!.assumingMemoryBound(to: UnsafePointer<Int32>?.self)
-                let e = endBytes.baseAddress!.assumingMemoryBound(to: UnsafePointer<Int32>?.self)
-                var lists = 0
-                if always.count > 0 {
-                    h[0] = always.baseAddress; e[0] = always.baseAddress! + always.count; lists = 1
-                }
-                for slot in 0..<PolicyIndex.signals.count {
-                    let key = requestKeys[slot]
-                    let row = ranges[slot]
-                    guard key >= 0, Int(key) < row.count else { continue }
-                    let range = row[Int(key)]
-                    guard range.count > 0 else { continue }
-                    h[lists] = lists_base + Int(range.start)
-                    e[lists] = lists_base + Int(range.start + range.count)
-                    lists += 1
-                }
-                var n = 0
-                while true {
-                    var best = -1
-                    var bestValue = Int32.max
-                    for i in 0..<lists where h[i]! < e[i]! && h[i]!.pointee < bestValue {
-                        best = i
-                        bestValue = h[i]!.pointee
-                    }
-                    if best < 0 { return n }
-                    out[n] = bestValue
-                    n += 1
-                    h[best] = h[best]! + 1
-                }
+    func candidates(signals: UnsafePointer<Cell>, present: UInt32, bits: UnsafeMutablePointer<UInt64>,
+                    into out: UnsafeMutablePointer<Int32>) -> Int {
+        let listBase = lists.baseAddress!
+        @inline(__always) func mark(_ range: TableRange) {
+            var i = Int(range.start)
+            let end = i + Int(range.count)
+            while i < end {
+                let policy = Int(listBase[i])
+                bits[policy >> 6] |= 1 << UInt64(policy & 63)
+                i += 1
             }
         }
+        for i in 0..<always.count {
+            let policy = Int(always[i])
+            bits[policy >> 6] |= 1 << UInt64(policy & 63)
+        }
+        for slot in 0..<IndexGuard.slots.count {
+            guard let row = rowBases[slot] else { continue }
+            let signal = Int(IndexGuard.slots[slot].signal.rawValue)
+            let entry: Int
+            if present & (1 << UInt32(signal)) == 0 {
+                entry = 0
+            } else {
+                let key = signals[signal].a
+                entry = key < 0 ? 1 : min(Int(key) + 2, rowCounts[slot] - 1)
+            }
+            mark(row[entry])
+        }
+        if intervalHigh.count > 0 {
+            let ip = signals[Int(Signal.locationIP.rawValue)]
+            mark(interval(high: UInt64(bitPattern: ip.a), low: UInt64(bitPattern: ip.b)))
+        }
+        var n = 0
+        for word in 0..<bitsetWords {
+            var w = bits[word]
+            guard w != 0 else { continue }
+            bits[word] = 0
+            while w != 0 {
+                out[n] = Int32(word << 6 | w.trailingZeroBitCount)
+                n += 1
+                w &= w - 1
+            }
+        }
+        return n
     }
 
-    private var lists_base: UnsafePointer<Int32> { lists.baseAddress! }
+    /// The policies of the interval holding an address (binary search for the last start ≤ it).
+    @inline(__always)
+    private func interval(high: UInt64, low: UInt64) -> TableRange {
+        var lo = 0, hi = intervalHigh.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            let h = intervalHigh[mid]
+            if h < high || (h == high && intervalLow[mid] <= low) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo == 0 ? TableRange(start: 0, count: 0) : intervalLists[lo - 1]
+    }
 }

@@ -135,6 +135,7 @@ final class Program: @unchecked Sendable {
     let globs: [Glob]
     let regexes: RegexTable
     let schedules: [CompiledSchedule]
+    let hot: HotTables
     let dynamicReads: UnsafeBufferPointer<DynamicRead>
     let symbols: SymbolTable
     let lookup: SymbolLookup
@@ -187,6 +188,7 @@ final class Program: @unchecked Sendable {
         dynamicReads = Program.freeze(parts.dynamicReads)
         symbols = parts.symbols
         lookup = parts.symbols.lookupTable()
+        hot = HotTables(globs: parts.globs, schedules: parts.schedules, regexes: parts.regexes, symbols: lookup)
         dynamicSlotBySymbol = parts.dynamicSlotBySymbol.map { Program.freeze($0) }
         dynamicSlotNames = parts.dynamicSlotNames
         registerCount = parts.registerCount
@@ -201,7 +203,7 @@ final class Program: @unchecked Sendable {
         effects.deallocate(); entries.deallocate(); lifetimes.deallocate(); ceilings.deallocate()
         requires.deallocate(); controlIDs.deallocate(); modes.deallocate(); code.deallocate(); constants.deallocate()
         setCells.deallocate(); setKeys.deallocate(); sets.deallocate(); networks.deallocate()
-        cidrTables.deallocate(); dynamicReads.deallocate()
+        cidrTables.deallocate(); dynamicReads.deallocate(); hot.deallocate()
         for table in dynamicSlotBySymbol { table.deallocate() }
     }
 

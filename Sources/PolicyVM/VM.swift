@@ -52,8 +52,7 @@ struct VM {
     /// Per register: the set being iterated (a `Cell`) and the position in `c`… kept apart.
     let iterSets: UnsafeMutablePointer<Cell>
     let iterIndex: UnsafeMutablePointer<Int>
-    unowned(unsafe) let program: Program
-    unowned(unsafe) let symbols: SymbolLookup
+    let hot: HotTables
     let matchData: OpaquePointer
     /// Explain mode only.
     let trace: UnsafeMutablePointer<TraceEntry>?
@@ -124,11 +123,10 @@ struct VM {
                 result = setContains(set, x, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF)
             case .like:
                 guard let x = load(a) else { return .errored }
-                result = program.globs[Int(c)].matches(VMValues.bytes(x, frame: frameBytes, symbols: symbols))
+                result = hot.like(Int(c), hot.bytes(x, frame: frameBytes))
             case .match:
                 guard let x = load(a) else { return .errored }
-                switch program.regexes.match(Int(c), VMValues.bytes(x, frame: frameBytes, symbols: symbols),
-                                             data: matchData) {
+                switch hot.match(Int(c), hot.bytes(x, frame: frameBytes), data: matchData) {
                 case .matched: result = true
                 case .notMatched: result = false
                 case .limit:
@@ -137,7 +135,7 @@ struct VM {
                 }
             case .sched:
                 guard let x = load(a) else { return .errored }
-                result = program.schedules[Int(c)].contains(x.a)
+                result = hot.schedule(Int(c), contains: x.a)
             case .has:
                 let operand = Operand(raw: a)
                 if operand.kind == .signal {

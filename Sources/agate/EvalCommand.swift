@@ -107,7 +107,8 @@ final class FileDescriptorReader {
 
 /// Splits a byte stream into requests: one per line, except that a line
 /// opening an object that is not closed yet continues on the next lines (so a
-/// pretty-printed request file works). Blank lines are skipped. A record is
+/// pretty-printed request file works). A line that begins with `{` and ends
+/// with `}` is always a request of its own. Blank lines are skipped. A record is
 /// capped at 16 MiB so garbage without newlines cannot exhaust memory.
 struct RequestSplitter {
     private var pending: [UInt8] = []
@@ -120,47 +121,71 @@ struct RequestSplitter {
 
     mutating func feed(_ chunk: ArraySlice<UInt8>, _ emit: (UnsafeRawBufferPointer) -> Void) {
         // Records that lie wholly inside the chunk are emitted in place; only a
-        // record cut by the chunk's end is copied, so the common case costs one
-        // pass over the bytes and no copy.
+        // record cut by the chunk's end is copied. A fresh line that begins
+        // with `{` and ends with `}` is one request (the JSONL case): found
+        // with memchr, it is not scanned here at all. Other lines go through
+        // the brace-and-string scanner, whose state lives in locals for the
+        // pass (stored back at the end).
         chunk.withUnsafeBytes { raw in
+            guard let bytes = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            var depth = self.depth, inString = self.inString, escaped = self.escaped, first = self.first
             var recordStart = 0
-            for i in 0..<raw.count {
-                let byte = raw[i]
+            var i = 0
+            let count = raw.count
+            while i < count {
+                if pending.isEmpty, first == 0, depth == 0, !inString,
+                   let newline = memchr(bytes + i, 0x0A, count - i) {
+                    let end = bytes.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                    if RequestSplitter.isWholeObject(bytes, i, end) {
+                        emit(UnsafeRawBufferPointer(start: bytes + i, count: end - i))
+                        i = end + 1
+                        recordStart = i
+                        continue
+                    }
+                }
+                let byte = bytes[i]
+                i += 1
                 if byte == UInt8(ascii: "\n"),
                    depth <= 0 || first != UInt8(ascii: "{")
-                    || pending.count + (i - recordStart) >= RequestSplitter.recordLimit {
+                    || pending.count + (i - 1 - recordStart) >= RequestSplitter.recordLimit {
                     if pending.isEmpty {
-                        emitIfNotBlank(UnsafeRawBufferPointer(rebasing: raw[recordStart..<i]), emit)
-                        reset()
+                        emitIfNotBlank(UnsafeRawBufferPointer(rebasing: raw[recordStart..<(i - 1)]), emit)
                     } else {
-                        pending.append(contentsOf: raw[recordStart..<i])
-                        flush(emit)
+                        pending.append(contentsOf: raw[recordStart..<(i - 1)])
+                        pending.withUnsafeBytes { emitIfNotBlank($0, emit) }
+                        pending.removeAll(keepingCapacity: true)
                     }
-                    recordStart = i + 1
+                    (depth, inString, escaped, first) = (0, false, false, 0)
+                    recordStart = i
+                    continue
+                }
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true }
+                    else if byte == UInt8(ascii: "\"") { inString = false }
                     continue
                 }
                 if first == 0, byte != 0x20, byte != 0x09, byte != 0x0D { first = byte }
-                track(byte)
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+                default: break
+                }
             }
-            pending.append(contentsOf: raw[recordStart..<raw.count])
+            (self.depth, self.inString, self.escaped, self.first) = (depth, inString, escaped, first)
+            pending.append(contentsOf: raw[recordStart..<count])
         }
+    }
+
+    /// Whether bytes `start..<end`, less surrounding blanks, begin with `{` and end with `}`.
+    private static func isWholeObject(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var a = start, b = end
+        while a < b, bytes[a] == 0x20 || bytes[a] == 0x09 || bytes[a] == 0x0D { a += 1 }
+        while b > a, bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09 || bytes[b - 1] == 0x0D { b -= 1 }
+        return b - a >= 2 && bytes[a] == UInt8(ascii: "{") && bytes[b - 1] == UInt8(ascii: "}")
     }
 
     mutating func finish(_ emit: (UnsafeRawBufferPointer) -> Void) { flush(emit) }
-
-    private mutating func track(_ byte: UInt8) {
-        if inString {
-            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true }
-            else if byte == UInt8(ascii: "\"") { inString = false }
-            return
-        }
-        switch byte {
-        case UInt8(ascii: "\""): inString = true
-        case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-        case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
-        default: break
-        }
-    }
 
     private mutating func flush(_ emit: (UnsafeRawBufferPointer) -> Void) {
         pending.withUnsafeBytes { emitIfNotBlank($0, emit) }
