@@ -15,6 +15,13 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // A plain loop over decode / decide for `perf record` and quick medians
+        // without the benchmark harness: swift run -c release AgateHotLoop N.
+        .executableTarget(
+            name: "AgateHotLoop",
+            dependencies: [.product(name: "PolicyLanguage", package: "Agate"), .product(name: "PolicyVM", package: "Agate")],
+            path: "Benchmarks/AgateHotLoop"
+        ),
         .executableTarget(
             name: "AgateEvaluation",
             dependencies: [

@@ -64,7 +64,7 @@ struct Compiler {
         nextTemp = Compiler.firstTemp
         for target in policy.targets { compileTarget(target) }
         if let condition = policy.condition {
-            compileTest(Folder.fold(condition))
+            compileCondition(Folder.fold(condition))
         } else {
             emit(Instruction(.set, k: 1), span: policy.span)
         }
@@ -74,11 +74,38 @@ struct Compiler {
     /// A target reading an absent optional signal is false, not an error: guard it with `HAS`.
     private mutating func compileTarget(_ target: TypedExpr) {
         for signal in Compiler.optionalSignals(in: target) {
-            emit(Instruction(.has, a: Operand(.signal, Int(signal.rawValue)).raw), span: target.span)
-            emit(Instruction(.target), span: target.span)
+            emit(Instruction(.has, k: Instruction.exitNotApplicable,
+                             a: Operand(.signal, Int(signal.rawValue)).raw), span: target.span)
         }
-        compileTest(Folder.fold(target))
-        emit(Instruction(.target), span: target.span)
+        compileExiting(Folder.fold(target), exit: Instruction.exitNotApplicable)
+    }
+
+    /// The condition: a top-level conjunction's items each return "not
+    /// matched" as soon as one is false, without a jump (most policies are a
+    /// chain of tests, so this halves the instructions they run).
+    private mutating func compileCondition(_ condition: TypedExpr) {
+        guard case .and(let items) = condition.kind, !items.isEmpty else {
+            compileTest(condition)
+            return
+        }
+        for (i, item) in items.enumerated() {
+            if i == items.count - 1 { compileTest(item) } else { compileExiting(item, exit: Instruction.exitNotMatched) }
+        }
+    }
+
+    /// A test that leaves the policy when false: a single test instruction
+    /// carries the exit in its `k` bits; anything longer is followed by a
+    /// `TARGET` carrying the same exit.
+    private mutating func compileExiting(_ e: TypedExpr, exit: UInt8) {
+        let start = parts.code.count
+        compileTest(e)
+        if parts.code.count == start + 1, var last = Instruction(decoding: parts.code[start]),
+           OpcodeInfo[last.op].isTest, last.op != .set {
+            last.k |= exit
+            parts.code[start] = last.encoded
+            return
+        }
+        emit(Instruction(.target, k: exit), span: e.span)
     }
 
     static func optionalSignals(in expr: TypedExpr) -> [Signal] {

@@ -57,12 +57,23 @@ struct HotTables {
     let offsets: UnsafeBufferPointer<Int32>
     let regexCodes: UnsafeBufferPointer<OpaquePointer>
     let regexContext: OpaquePointer?
+    /// Per regex and per glob, one bit per symbol id: the answer for every
+    /// string the policies mention, computed at load (the C bound in the
+    /// workload does the same), so only strings no policy mentions reach
+    /// PCRE2 or the wildcard walk. Empty when the table would be too big; a
+    /// regex whose precomputation hit a PCRE2 limit keeps matching live.
+    let symbolWords: Int
+    let regexBits: UnsafeBufferPointer<UInt64>
+    let regexCached: UnsafeBufferPointer<Bool>
+    let globBits: UnsafeBufferPointer<UInt64>
+    /// Above this many bits per table, answers are computed per request instead.
+    static let maxPrecomputedBits = 64 << 20
     /// The symbol table's bytes, for `like` and `matches` on interned strings.
     let symbolBlob: UnsafePointer<UInt8>
     let symbolStarts: UnsafePointer<Int32>
     let symbolLengths: UnsafePointer<Int32>
 
-    init(globs: [Glob], schedules: [CompiledSchedule], regexes: RegexTable, symbols: SymbolLookup) {
+    init(globs: [Glob], schedules: [CompiledSchedule], regexes: RegexTable, symbols: SymbolLookup, symbolCount: Int) {
         var entries: [GlobEntry] = [], tokens: [UInt16] = [], bytes: [UInt8] = []
         for glob in globs {
             if let (shape, literal) = GlobEntry.shape(of: glob.tokens) {
@@ -94,11 +105,45 @@ struct HotTables {
         symbolBlob = UnsafePointer(symbols.blob.baseAddress!)
         symbolStarts = UnsafePointer(symbols.starts.baseAddress!)
         symbolLengths = UnsafePointer(symbols.lengths.baseAddress!)
+        let words = (symbolCount + 63) / 64
+        symbolWords = words
+        func symbolBytes(_ id: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: symbols.blob.baseAddress! + Int(symbols.starts[id]), count: Int(symbols.lengths[id]))
+        }
+        var regexBits: [UInt64] = [], regexCached: [Bool] = []
+        if regexes.codes.count * words * 64 <= HotTables.maxPrecomputedBits {
+            let scratch = RegexScratch()
+            regexBits = Array(repeating: 0, count: regexes.codes.count * words)
+            for r in regexes.codes.indices {
+                var cached = true
+                for id in 0..<symbolCount {
+                    switch regexes.match(r, symbolBytes(id), data: scratch.data) {
+                    case .matched: regexBits[r * words + id >> 6] |= 1 << UInt64(id & 63)
+                    case .notMatched: break
+                    case .limit: cached = false
+                    }
+                }
+                regexCached.append(cached)
+            }
+        }
+        var globBits: [UInt64] = []
+        if globs.count * words * 64 <= HotTables.maxPrecomputedBits {
+            globBits = Array(repeating: 0, count: globs.count * words)
+            for (g, glob) in globs.enumerated() {
+                for id in 0..<symbolCount where glob.matches(symbolBytes(id)) {
+                    globBits[g * words + id >> 6] |= 1 << UInt64(id & 63)
+                }
+            }
+        }
+        self.regexBits = HotTables.freeze(regexBits)
+        self.regexCached = HotTables.freeze(regexCached)
+        self.globBits = HotTables.freeze(globBits)
     }
 
     func deallocate() {
         globs.deallocate(); globTokens.deallocate(); globBytes.deallocate()
         schedules.deallocate(); transitions.deallocate(); offsets.deallocate(); regexCodes.deallocate()
+        regexBits.deallocate(); regexCached.deallocate(); globBits.deallocate()
     }
 
     static func freeze<T>(_ items: [T]) -> UnsafeBufferPointer<T> {
@@ -126,6 +171,24 @@ struct HotTables {
         if rc >= 0 { return .matched }
         if rc == PCRE2_ERROR_NOMATCH { return .notMatched }
         return .limit
+    }
+
+    /// `like` on a string cell: the precomputed bit for an interned string.
+    @inline(__always)
+    func like(_ index: Int, _ x: Cell, frame: UnsafePointer<UInt8>) -> Bool {
+        if x.a >= 0, globBits.count > 0 {
+            return globBits[index * symbolWords + Int(x.a) >> 6] & (1 << UInt64(x.a & 63)) != 0
+        }
+        return like(index, bytes(x, frame: frame))
+    }
+
+    /// `matches` on a string cell: the precomputed bit for an interned string.
+    @inline(__always)
+    func match(_ index: Int, _ x: Cell, frame: UnsafePointer<UInt8>, data: OpaquePointer) -> RegexResult {
+        if x.a >= 0, regexBits.count > 0, regexCached[index] {
+            return regexBits[index * symbolWords + Int(x.a) >> 6] & (1 << UInt64(x.a & 63)) != 0 ? .matched : .notMatched
+        }
+        return match(index, bytes(x, frame: frame), data: data)
     }
 
     @inline(__always)

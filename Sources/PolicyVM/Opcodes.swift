@@ -146,6 +146,12 @@ struct Instruction: Equatable, Sendable {
         self.c = c
     }
 
+    /// `k` bits beyond negation (bit 0): when a test comes out false, leave
+    /// the policy at once as "not matched" (a conjunct of the condition) or
+    /// "not applicable" (a target). On `TARGET`, they choose which it returns.
+    static let exitNotMatched: UInt8 = 0b0010
+    static let exitNotApplicable: UInt8 = 0b0100
+
     static func jump(_ op: Opcode, to target: UInt32, x: UInt8 = 0, a: UInt16 = 0) -> Instruction {
         var i = Instruction(op, x: x, a: a)
         i.bc = target

@@ -188,7 +188,8 @@ final class Program: @unchecked Sendable {
         dynamicReads = Program.freeze(parts.dynamicReads)
         symbols = parts.symbols
         lookup = parts.symbols.lookupTable()
-        hot = HotTables(globs: parts.globs, schedules: parts.schedules, regexes: parts.regexes, symbols: lookup)
+        hot = HotTables(globs: parts.globs, schedules: parts.schedules, regexes: parts.regexes, symbols: lookup,
+                        symbolCount: parts.symbols.count)
         dynamicSlotBySymbol = parts.dynamicSlotBySymbol.map { Program.freeze($0) }
         dynamicSlotNames = parts.dynamicSlotNames
         registerCount = parts.registerCount

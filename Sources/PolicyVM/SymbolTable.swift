@@ -6,8 +6,8 @@ import Darwin
 
 /// Every string the policies mention, interned to a dense id at load time.
 ///
-/// The request decoder looks each decoded string up here (FNV-1a over its
-/// bytes, open addressing), so comparing a request string with a constant is
+/// The request decoder looks each decoded string up here (a word-at-a-time
+/// hash, open addressing), so comparing a request string with a constant is
 /// an integer compare; a string that is not found cannot equal any constant.
 struct SymbolTable: Sendable {
     /// The bytes of every symbol, back to back.
@@ -55,13 +55,34 @@ struct SymbolTable: Sendable {
         slots[slot] = id
     }
 
+    /// A word-at-a-time multiplicative hash (eight bytes per step, then a
+    /// final avalanche): the decoder hashes every request string, and a
+    /// byte-at-a-time hash was a sixth of decoding.
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            h = (h ^ UInt64(byte)) &* 0x100_0000_01b3
+        guard let base = bytes.baseAddress else { return 0x9E37_79B9_7F4A_7C15 }
+        let n = bytes.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        var i = 0
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 29
+            i += 8
         }
-        return h
+        if i < n {
+            var w: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                w |= UInt64(base[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+        }
+        h ^= h >> 32
+        h = h &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 29)
     }
 
     /// A frozen, pointer-based view for the decoder's hot path.

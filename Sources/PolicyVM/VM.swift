@@ -85,7 +85,7 @@ struct VM {
             case .set:
                 flag = w & 0x100 != 0; continue
             case .target:
-                if !flag { return .notApplicable }
+                if !flag { return w & 0x200 != 0 ? .notMatched : .notApplicable }
                 continue
             case .ret:
                 return flag ? .matched : .notMatched
@@ -123,10 +123,10 @@ struct VM {
                 result = setContains(set, x, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF)
             case .like:
                 guard let x = load(a) else { return .errored }
-                result = hot.like(Int(c), hot.bytes(x, frame: frameBytes))
+                result = hot.like(Int(c), x, frame: frameBytes)
             case .match:
                 guard let x = load(a) else { return .errored }
-                switch hot.match(Int(c), hot.bytes(x, frame: frameBytes), data: matchData) {
+                switch hot.match(Int(c), x, frame: frameBytes, data: matchData) {
                 case .matched: result = true
                 case .notMatched: result = false
                 case .limit:
@@ -180,6 +180,8 @@ struct VM {
                 trace[traceCount] = TraceEntry(pc: Int32(at), flag: flag)
                 traceCount += 1
             }
+            // A false conjunct or target leaves the policy now (`k` exit bits).
+            if !flag, w & 0x600 != 0 { return w & 0x200 != 0 ? .notMatched : .notApplicable }
         }
     }
 
