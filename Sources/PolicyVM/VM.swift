@@ -62,6 +62,47 @@ struct VM {
 
     /// Runs one policy from its entry.
     mutating func run(entry: Int32) -> PolicyStatus {
+        // The tables live in locals for the loop: stores through the register
+        // pointers could otherwise alias `self`, forcing a reload of every
+        // field after each one.
+        let code = self.code, signals = self.signals, present = self.present, constants = self.constants
+        let dynamicReads = self.dynamicReads, dynamicTypes = self.dynamicTypes, dynamicCells = self.dynamicCells
+        let registers = self.registers, iterSets = self.iterSets, iterIndex = self.iterIndex
+        let elements = self.elements, setCells = self.setCells, setKeys = self.setKeys, sets = self.sets
+        let networks = self.networks, cidrTables = self.cidrTables, frameBytes = self.frameBytes
+        let hot = self.hot, matchData = self.matchData
+        let tracing = trace != nil
+        var failure = VMError(code: .absentSignal, detail: 0, found: .absent)
+
+        /// Reads an operand; nil after recording an error (absent or mistyped).
+        @inline(__always) func load(_ raw: UInt16) -> Cell? {
+            let index = Int(raw & 0x1FFF)
+            switch raw >> 13 {
+            case 0:
+                guard present & (1 << UInt32(index)) != 0 else {
+                    failure = VMError(code: .absentSignal, detail: Int32(index), found: .absent)
+                    return nil
+                }
+                return signals[index]
+            case 1:
+                let read = dynamicReads[index]
+                let found = dynamicTypes[Int(read.slot)]
+                guard found == read.expected.rawValue else {
+                    failure = VMError(code: found == 0 ? .absentAttribute : .attributeType, detail: Int32(index),
+                                      found: DynamicType(rawValue: found) ?? .absent)
+                    return nil
+                }
+                return dynamicCells[Int(read.slot)]
+            case 2:
+                return registers[index]
+            default:
+                return constants[index]
+            }
+        }
+        @inline(__always) func element(_ set: Cell, _ i: Int) -> Cell {
+            set.a == 0 ? elements[Int(set.b) + i] : setCells[Int(sets[Int(set.b)].start) + i]
+        }
+
         var pc = Int(entry)
         var flag = false
         while true {
@@ -90,25 +131,25 @@ struct VM {
             case .ret:
                 return flag ? .matched : .notMatched
             case .eqsym, .eqkind:
-                guard let x = load(a) else { return .errored }
+                guard let x = load(a) else { error = failure; return .errored }
                 result = x.a == Int64(c)
             case .cmp:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
                 result = VM.compare(x.a, y.a, UInt8(truncatingIfNeeded: w >> 12) & 0xF)
             case .eqs:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
                 result = VMValues.stringsEqual(x, y, frame: frameBytes)
             case .eqip:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
                 result = x.a == y.a && x.b == y.b
             case .eqv:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
                 result = valuesEqual(x, y, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF)
             case .insym, .inint:
-                guard let x = load(a) else { return .errored }
+                guard let x = load(a) else { error = failure; return .errored }
                 result = VM.contains(setKeys, sets[Int(c)], x.a)
             case .incidr:
-                guard let x = load(a) else { return .errored }
+                guard let x = load(a) else { error = failure; return .errored }
                 let table = cidrTables[Int(c)]
                 let high = UInt64(bitPattern: x.a), low = UInt64(bitPattern: x.b)
                 result = false
@@ -119,13 +160,13 @@ struct VM {
                     i += 1
                 }
             case .inset:
-                guard let x = load(a), let set = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                guard let x = load(a), let set = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
                 result = setContains(set, x, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF)
             case .like:
-                guard let x = load(a) else { return .errored }
+                guard let x = load(a) else { error = failure; return .errored }
                 result = hot.like(Int(c), x, frame: frameBytes)
             case .match:
-                guard let x = load(a) else { return .errored }
+                guard let x = load(a) else { error = failure; return .errored }
                 switch hot.match(Int(c), x, frame: frameBytes, data: matchData) {
                 case .matched: result = true
                 case .notMatched: result = false
@@ -134,7 +175,7 @@ struct VM {
                     return .errored
                 }
             case .sched:
-                guard let x = load(a) else { return .errored }
+                guard let x = load(a) else { error = failure; return .errored }
                 result = hot.schedule(Int(c), contains: x.a)
             case .has:
                 let operand = Operand(raw: a)
@@ -144,14 +185,14 @@ struct VM {
                     result = dynamicTypes[Int(dynamicReads[operand.index].slot)] != 0
                 }
             case .sub:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { return .errored }
+                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
                 registers[Int(c)] = Cell(a: x.a &- y.a)
                 continue
             case .store:
                 registers[Int(c)] = Cell(a: flag ? 1 : 0)
                 continue
             case .forprep:
-                guard let set = load(a) else { return .errored }
+                guard let set = load(a) else { error = failure; return .errored }
                 let register = Int(UInt16(truncatingIfNeeded: w >> 32))
                 if set.c == 0 {
                     flag = (w >> 12) & 0xF == 1
@@ -176,40 +217,18 @@ struct VM {
                 continue
             }
             flag = result != (w & 0x100 != 0)
-            if let trace, traceCount < traceCapacity {
-                trace[traceCount] = TraceEntry(pc: Int32(at), flag: flag)
-                traceCount += 1
-            }
+            if tracing { record(at, flag) }
             // A false conjunct or target leaves the policy now (`k` exit bits).
             if !flag, w & 0x600 != 0 { return w & 0x200 != 0 ? .notMatched : .notApplicable }
         }
     }
 
-    /// Reads an operand; nil after recording an error (absent or mistyped).
-    @inline(__always)
-    mutating func load(_ raw: UInt16) -> Cell? {
-        let index = Int(raw & 0x1FFF)
-        switch raw >> 13 {
-        case 0:
-            guard present & (1 << UInt32(index)) != 0 else {
-                error = VMError(code: .absentSignal, detail: Int32(index), found: .absent)
-                return nil
-            }
-            return signals[index]
-        case 1:
-            let read = dynamicReads[index]
-            let found = dynamicTypes[Int(read.slot)]
-            guard found == read.expected.rawValue else {
-                error = VMError(code: found == 0 ? .absentAttribute : .attributeType, detail: Int32(index),
-                                found: DynamicType(rawValue: found) ?? .absent)
-                return nil
-            }
-            return dynamicCells[Int(read.slot)]
-        case 2:
-            return registers[index]
-        default:
-            return constants[index]
-        }
+    /// Explain mode: one executed test.
+    @inline(never)
+    mutating func record(_ at: Int, _ flag: Bool) {
+        guard let trace, traceCount < traceCapacity else { return }
+        trace[traceCount] = TraceEntry(pc: Int32(at), flag: flag)
+        traceCount += 1
     }
 
     @inline(__always)
