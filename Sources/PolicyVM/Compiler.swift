@@ -156,12 +156,7 @@ struct Compiler {
             let table = addCIDRTable([cidr])
             emit(Instruction(.incidr, k: negated ? 1 : 0, a: operand(value).raw, c: table), span: e.span)
         case .like(let value, let pattern):
-            let glob = globIndex[pattern] ?? {
-                parts.globs.append(Glob(pattern))
-                globIndex[pattern] = parts.globs.count - 1
-                return parts.globs.count - 1
-            }()
-            emit(Instruction(.like, a: operand(value).raw, c: limited(glob, "globs")), span: e.span)
+            emit(Instruction(.like, a: operand(value).raw, c: addGlob(pattern)), span: e.span)
         case .matches(let value, let regex):
             emit(Instruction(.match, a: operand(value).raw, c: addRegex(regex)), span: e.span)
         case .inSchedule(let value, let schedule):
@@ -197,6 +192,7 @@ struct Compiler {
 
     private mutating func compileQuantifier(_ q: Quantifier, slot: Int, source: TypedExpr, body: TypedExpr,
                                             span: Span) {
+        if compileFusedQuantifier(q, slot: slot, source: source, body: Folder.fold(body), span: span) { return }
         let set = operand(source)
         let register = UInt16(slot)
         parts.registerCount = max(parts.registerCount, slot + 1)
@@ -211,6 +207,45 @@ struct Compiler {
         var instruction = Instruction(decoding: parts.code[prep])!
         instruction.c = UInt16(truncatingIfNeeded: offset)
         parts.code[prep] = instruction.encoded
+    }
+
+    /// `any`/`all` over a set of strings whose body tests only the bound
+    /// element against a constant set, a glob or a regex (possibly under
+    /// `not`): one QIN / QLIKE / QMATCH instead of a loop of three.
+    private mutating func compileFusedQuantifier(_ q: Quantifier, slot: Int, source: TypedExpr, body: TypedExpr,
+                                                 span: Span) -> Bool {
+        guard source.type == .set(.string) else { return false }
+        var test = body
+        var bodyNegated = false
+        if case .not(let inner) = test.kind { test = inner; bodyNegated = true }
+        func isBound(_ e: TypedExpr) -> Bool {
+            if case .variable(let s) = e.kind { return s == slot }
+            return false
+        }
+        let quantifier: UInt8 = (q == .any ? 0 : 1) | (bodyNegated ? 2 : 0)
+        switch test.kind {
+        case .member(let element, let set, let negated) where isBound(element):
+            guard case .constant(.set) = set.kind else { return false }
+            let x = quantifier ^ (negated ? 2 : 0)
+            emit(Instruction(.qin, x: x, a: operand(source).raw, c: addConstantSet(set)), span: span)
+        case .like(let element, let pattern) where isBound(element):
+            emit(Instruction(.qlike, x: quantifier, a: operand(source).raw, c: addGlob(pattern)), span: span)
+        case .matches(let element, let regex) where isBound(element):
+            emit(Instruction(.qmatch, x: quantifier, a: operand(source).raw, c: addRegex(regex)), span: span)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Identical patterns share one glob.
+    private mutating func addGlob(_ pattern: String) -> UInt16 {
+        let glob = globIndex[pattern] ?? {
+            parts.globs.append(Glob(pattern))
+            globIndex[pattern] = parts.globs.count - 1
+            return parts.globs.count - 1
+        }()
+        return limited(glob, "globs")
     }
 
     private mutating func compileCompare(_ op: CompareOperator, _ lhs: TypedExpr, _ rhs: TypedExpr, span: Span) {

@@ -69,6 +69,7 @@ public enum Disassembler {
         switch i.op {
         case .cmp: fields.append(CompareOperator.allCases[min(Int(i.x), 5)].rawValue)
         case .forprep, .forloop: fields.append(i.x == 0 ? "any" : "all")
+        case .qin, .qlike, .qmatch: fields.append((i.x & 1 == 0 ? "any" : "all") + (i.x & 2 != 0 ? " not" : ""))
         case .set: fields.append(i.k == 1 ? "true" : "false")
         default: break
         }

@@ -8,8 +8,9 @@
 //  +----------------+----------------+----------------+--------+--------+---------+
 //  |             BC (32)             |
 //
-//  op  the opcode below            k  bit 0: negate the test (`!=`, `not in`, `not like`)
-//  x   a comparison (0 == 1 != 2 < 3 <= 4 > 5 >=) or a quantifier (0 any, 1 all)
+//  op  the opcode below            k  bit 0: negate the test (`!=`, `not in`, `not like`);
+//                                     bit 1 / bit 2: when false, return "not matched" / "not applicable"
+//  x   a comparison (0 == 1 != 2 < 3 <= 4 > 5 >=) or a quantifier (0 any, 1 all; QIN/QLIKE/QMATCH: bit 1 negates the body)
 //  A, B  operands: 3-bit kind + 13-bit index (see `Operand`), or a register
 //  C   a table index (constant set, CIDR table, glob, regex, schedule) or a relative offset
 //  BC  B and C as one 32-bit absolute jump target
@@ -23,7 +24,7 @@
 //  JT        BC         if flag then pc = BC
 //  NOT                  flag = !flag
 //  SET       k          flag = (k == 1)
-//  TARGET               if !flag then return "not applicable"   (ends each target)
+//  TARGET    k          if !flag then return "not matched" (k bit 1) or "not applicable"
 //  RET                  return flag ("matched" / "not matched")
 //  EQSYM     k A C      flag = (string A has symbol id C) != k          [signal-equals-constant]
 //  EQKIND    k A C      flag = (int-like A == C) != k                   [kind/risk/weekday equals constant]
@@ -44,6 +45,10 @@
 //  FORPREP   x A B C    iterate set A into register B; empty: flag = (x == all), pc += C
 //  FORLOOP   x A BC     if flag == (x == any) exit; else next element into A and pc = BC,
 //                       or exit when exhausted (flag already holds the quantifier's result)
+//  QIN       x k A C    flag = (any/all e in string set A: e in constant set C) != k   [any/all over
+//  QLIKE     x k A C    flag = (any/all e in string set A: e like glob C) != k          a request set,
+//  QMATCH    x k A C    flag = (any/all e in string set A: e matches regex C) != k      one instruction]
+//                       x bit 0: 0 any, 1 all; x bit 1: the body is negated (`not in`, `not like`)
 //
 // Reading an absent optional signal or attribute, or an attribute of another
 // type than the checker inferred, aborts the policy with an error (fail closed).
@@ -55,6 +60,7 @@ enum Opcode: UInt8, CaseIterable, Sendable {
     case insym, inint, incidr, inset
     case like, match, sched, has, sub, store
     case forprep, forloop
+    case qin, qlike, qmatch
 }
 
 /// How an opcode uses its fields; the disassembler and validator read this table.
@@ -94,6 +100,9 @@ struct OpcodeInfo: Sendable {
         .init(name: "STORE", a: .none, b: .none, c: .register, isTest: false),
         .init(name: "FORPREP", a: .operand, b: .register, c: .relative, isTest: false),
         .init(name: "FORLOOP", a: .register, b: .jump, c: .none, isTest: false),
+        .init(name: "QIN", a: .operand, b: .none, c: .table(.symbolSet), isTest: true),
+        .init(name: "QLIKE", a: .operand, b: .none, c: .table(.glob), isTest: true),
+        .init(name: "QMATCH", a: .operand, b: .none, c: .table(.regex), isTest: true),
     ]
 
     static subscript(_ op: Opcode) -> OpcodeInfo { table[Int(op.rawValue)] }

@@ -191,6 +191,30 @@ struct VM {
             case .store:
                 registers[Int(c)] = Cell(a: flag ? 1 : 0)
                 continue
+            case .qin, .qlike, .qmatch:
+                guard let set = load(a) else { error = failure; return .errored }
+                let x = UInt8(truncatingIfNeeded: w >> 12) & 0xF
+                let all = x & 1 != 0, bodyNegated = x & 2 != 0
+                result = all
+                var i = 0
+                while i < Int(set.c) {
+                    let e = element(set, i)
+                    var body: Bool
+                    switch unsafeBitCast(UInt8(truncatingIfNeeded: w), to: Opcode.self) {
+                    case .qin: body = VM.contains(setKeys, sets[Int(c)], e.a)
+                    case .qlike: body = hot.like(Int(c), e, frame: frameBytes)
+                    default:
+                        switch hot.match(Int(c), e, frame: frameBytes, data: matchData) {
+                        case .matched: body = true
+                        case .notMatched: body = false
+                        case .limit:
+                            error = VMError(code: .regexLimit, detail: Int32(c), found: .absent)
+                            return .errored
+                        }
+                    }
+                    if body != bodyNegated { if !all { result = true; break } } else if all { result = false; break }
+                    i += 1
+                }
             case .forprep:
                 guard let set = load(a) else { error = failure; return .errored }
                 let register = Int(UInt16(truncatingIfNeeded: w >> 32))

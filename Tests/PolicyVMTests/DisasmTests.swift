@@ -34,15 +34,22 @@ import Testing
             #"0000  LIKE     audience, G0"#,
             #"0001  RET"#]),
         (#"matches"#, #"when any s in scopes: s matches /\.Write$/i"#, [
-            #"0000  FORPREP  any, scopes, r0, exit 0003"#,
-            #"0001  MATCH    r0, R0"#,
-            #"0002  FORLOOP  any, r0, -> 0001"#,
-            #"0003  RET"#]),
+            #"0000  QMATCH   any, scopes, R0"#,
+            #"0001  RET"#]),
         (#"all over request set"#, #"when all s in scopes: s in ["A", "B"]"#, [
-            #"0000  FORPREP  all, scopes, r0, exit 0003"#,
+            #"0000  QIN      all, scopes, S0"#,
+            #"0001  RET"#]),
+        (#"negated bodies and like"#, #"when (all g in subject.groups: g not in ["x"]) and not (any s in scopes: s like "*.Write")"#, [
+            #"0000  QIN      all not, subject.groups, S0, else not matched"#,
+            #"0001  QLIKE    not, any, scopes, G0"#,
+            #"0002  RET"#]),
+        (#"a body that is not one test keeps the loop"#, #"when any s in scopes: s in ["A"] or s like "B*""#, [
+            #"0000  FORPREP  any, scopes, r0, exit 0005"#,
             #"0001  INSYM    r0, S0"#,
-            #"0002  FORLOOP  all, r0, -> 0001"#,
-            #"0003  RET"#]),
+            #"0002  JT       -> 0004"#,
+            #"0003  LIKE     r0, G0"#,
+            #"0004  FORLOOP  any, r0, -> 0001"#,
+            #"0005  RET"#]),
         (#"schedule"#, #"when time in schedule mon..fri 08:00..18:00 "Europe/London""#, [
             #"0000  SCHED    time, T0"#,
             #"0001  RET"#]),
