@@ -227,9 +227,16 @@ enum PolicyLoading {
     static func load(_ path: String) -> CompiledPolicySet? {
         switch PolicySetLoader.load(paths: [path]) {
         case .compiled(let set, let warnings, let sources):
-            // Warnings matter when deciding; notes are for `agate lint`.
+            // Deciding is not linting: one line says warnings exist (the
+            // first one in full, so the line is actionable); `agate lint` has them all.
             let shown = warnings.filter { $0.severity == .warning }
-            if !shown.isEmpty { report(shown, sources) }
+            if let first = shown.first {
+                report([first], sources)
+                if shown.count > 1 {
+                    FileHandle.standardError.write(Data(
+                        "warning: \(shown.count) warnings in `\(path)` in all; `agate lint \(path)` lists them\n".utf8))
+                }
+            }
             return set
         case .failed(let diagnostics, let sources, let ioErrors):
             var text = ""
