@@ -117,7 +117,11 @@ struct JSONCursor {
             let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
             let special = (x | ((x &- ones &* 0x20) & ~x)
                 | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
-            guard special == 0 else { break }
+            guard special == 0 else {
+                // The lowest flagged byte is always a real one (borrows only run upward).
+                scan += special.trailingZeroBitCount >> 3
+                break
+            }
             scan += 8
         }
         while scan < limit {

@@ -134,7 +134,7 @@ enum JSONScanner {
                 let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
                 let special = (((x &- ones &* 0x20) & ~x) | ((quote &- ones) & ~quote)
                     | ((backslash &- ones) & ~backslash)) & highs
-                if special != 0 { break }
+                if special != 0 { j += special.trailingZeroBitCount >> 3; break }
                 j += 8
             }
         }
