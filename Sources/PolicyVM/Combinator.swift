@@ -45,7 +45,7 @@ struct CombinedResult {
 /// candidate, then deny-overrides / allow / default, then merge controls.
 enum Combinator {
     static func combine(_ s: EvaluatorState) -> Outcome {
-        let p = s.program
+        let p = s.columns
         var r = s.result
         r.policyCount = 0; r.reportOnlyCount = 0; r.scopeCount = 0; r.requireCount = 0
         r.hasControls = false; r.lifetime = .min
@@ -62,7 +62,7 @@ enum Combinator {
         if denies {
             collect(s, &r) { $0 == EffectKind.deny.rawValue }
             (r.decision, r.reasons) = (.deny, .policies)
-        } else if allows || p.defaultDecision == .allow {
+        } else if allows || p.defaultAllows {
             collect(s, &r) { $0 != EffectKind.deny.rawValue }
             (r.decision, r.reasons) = (.allow, .none)
             mergeControls(s, &r)
@@ -76,7 +76,7 @@ enum Combinator {
     /// The matched enforce policies whose effect passes `keep`, in policy order.
     @inline(__always)
     private static func collect(_ s: EvaluatorState, _ r: inout CombinedResult, _ keep: (UInt8) -> Bool) {
-        let p = s.program
+        let p = s.columns
         for i in 0..<s.candidateCount {
             let policy = Int(s.candidates[i])
             let effect = p.effects[policy]
@@ -90,7 +90,7 @@ enum Combinator {
     /// Most-restrictive merge over the allow's policies (rule 4); an allow that
     /// grants none of the requested scopes becomes a deny.
     private static func mergeControls(_ s: EvaluatorState, _ r: inout CombinedResult) {
-        let p = s.program
+        let p = s.columns
         r.hasControls = true
         for j in 0..<r.policyCount {
             let policy = Int(r.policies[j])
@@ -106,9 +106,9 @@ enum Combinator {
                 }
             }
         }
-        let requested = s.frame.signals[Int(Signal.scopes.rawValue)]
+        let requested = s.frameSignals[Int(Signal.scopes.rawValue)]
         for e in Int(requested.b)..<Int(requested.b + requested.c) {
-            let id = s.frame.elements[e].a
+            let id = s.frameElements[e].a
             var granted = true
             for j in 0..<r.policyCount {
                 let ceiling = p.ceilings[Int(r.policies[j])]

@@ -51,6 +51,10 @@ final class EvaluatorState {
     unowned(unsafe) let program: Program
     let programOwner: Program
     let frame: Frame
+    /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
+    let columns: PolicyColumns
+    let frameSignals: UnsafeMutablePointer<Cell>
+    let frameElements: UnsafeMutablePointer<Cell>
     let registers: UnsafeMutablePointer<Cell>
     let iterSets: UnsafeMutablePointer<Cell>
     let iterIndex: UnsafeMutablePointer<Int>
@@ -76,6 +80,9 @@ final class EvaluatorState {
         self.program = program
         programOwner = program
         frame = Frame(dynamicSlots: program.dynamicSlotCount)
+        columns = program.columns
+        frameSignals = frame.signals
+        frameElements = frame.elements
         let registerCount = max(1, program.registerCount)
         registers = .allocate(capacity: registerCount)
         registers.initialize(repeating: .zero, count: registerCount)
@@ -132,7 +139,7 @@ final class EvaluatorState {
         for i in 0..<candidateCount {
             let policy = Int(candidates[i])
             vm.traceCount = 0
-            let status = vm.run(entry: program.entries[policy])
+            let status = vm.run(entry: columns.entries[policy])
             statuses[i] = status
             if status == .errored {
                 errorPolicies[errorCount] = Int32(policy)

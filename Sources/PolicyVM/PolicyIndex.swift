@@ -22,6 +22,8 @@ final class PolicyIndex: @unchecked Sendable {
     let rows: [UnsafeBufferPointer<TableRange>]
     let rowBases: UnsafeBufferPointer<UnsafePointer<TableRange>?>
     let rowCounts: UnsafeBufferPointer<Int>
+    /// `Signal.rawValue` of each slot's signal (read per request; the static table is not).
+    let slotSignals: UnsafeBufferPointer<Int>
     /// Network intervals: start of each (high, low), ascending, and its policies.
     let intervalHigh: UnsafeBufferPointer<UInt64>
     let intervalLow: UnsafeBufferPointer<UInt64>
@@ -43,6 +45,7 @@ final class PolicyIndex: @unchecked Sendable {
         self.rows = rows.map { HotTables.freeze($0) }
         rowBases = HotTables.freeze(self.rows.map { $0.isEmpty ? nil : $0.baseAddress })
         rowCounts = HotTables.freeze(self.rows.map(\.count))
+        slotSignals = HotTables.freeze(IndexGuard.slots.map { Int($0.signal.rawValue) })
         intervalHigh = HotTables.freeze(intervals.map(\.0))
         intervalLow = HotTables.freeze(intervals.map(\.1))
         intervalLists = HotTables.freeze(intervals.map(\.2))
@@ -51,7 +54,7 @@ final class PolicyIndex: @unchecked Sendable {
     }
 
     deinit {
-        always.deallocate(); lists.deallocate(); rowBases.deallocate(); rowCounts.deallocate()
+        always.deallocate(); lists.deallocate(); rowBases.deallocate(); rowCounts.deallocate(); slotSignals.deallocate()
         intervalHigh.deallocate(); intervalLow.deallocate(); intervalLists.deallocate()
         for r in rows { r.deallocate() }
     }
@@ -79,9 +82,9 @@ final class PolicyIndex: @unchecked Sendable {
             let policy = Int(always[i])
             bits[policy >> 6] |= 1 << UInt64(policy & 63)
         }
-        for slot in 0..<IndexGuard.slots.count {
+        for slot in 0..<rowBases.count {
             guard let row = rowBases[slot] else { continue }
-            let signal = Int(IndexGuard.slots[slot].signal.rawValue)
+            let signal = slotSignals[slot]
             let entry: Int
             if present & (1 << UInt32(signal)) == 0 {
                 entry = 0

@@ -109,6 +109,19 @@ enum EffectKind: UInt8, Sendable {
     }
 }
 
+/// The per-policy columns the combinator reads, as raw buffers in a value:
+/// reading them costs no retain of the program.
+struct PolicyColumns {
+    let effects: UnsafeBufferPointer<UInt8>
+    let modes: UnsafeBufferPointer<UInt8>
+    let entries: UnsafeBufferPointer<Int32>
+    let lifetimes: UnsafeBufferPointer<Int64>
+    let ceilings: UnsafeBufferPointer<TableRange>
+    let requires: UnsafeBufferPointer<TableRange>
+    let controlIDs: UnsafeBufferPointer<Int32>
+    let defaultAllows: Bool
+}
+
 /// The compiled policy set: code, constants, tables and the policy index.
 /// Immutable after construction; the flat tables are copied once into
 /// unmanaged buffers so the VM walks them without bounds checks or ARC.
@@ -217,6 +230,11 @@ final class Program: @unchecked Sendable {
     }
 
     var dynamicSlotCount: Int { dynamicSlotNames.count }
+
+    var columns: PolicyColumns {
+        PolicyColumns(effects: effects, modes: modes, entries: entries, lifetimes: lifetimes, ceilings: ceilings,
+                      requires: requires, controlIDs: controlIDs, defaultAllows: defaultDecision == .allow)
+    }
 }
 
 /// Everything the compiler builds, before it is frozen into a `Program`.
