@@ -207,7 +207,9 @@ public enum Disassembler {
             let keys = listed.sorted().map(name)
             let set = keys.count == 1 ? keys[0] : "[" + keys.joined(separator: ", ") + "]"
             var text = "\(signal.info.name) "
-            if listedAccept && !otherAccept {
+            if let label = rule.label {
+                text = label
+            } else if listedAccept && !otherAccept {
                 text += (keys.count == 1 ? "== " : "in ") + set
             } else if !listedAccept && otherAccept {
                 text += (keys.count == 1 ? "!= " : "not in ") + set

@@ -22,6 +22,8 @@ struct IndexGuard {
     }
 
     var test: Test
+    /// How `agate disasm` shows a pattern guard (`subject.blueprint like "ro-*"`).
+    var label: String?
     /// Lower is more selective (an estimate of the share of requests let through).
     var score: Double
 
@@ -47,13 +49,13 @@ struct IndexGuard {
             if signal == .locationIP {
                 guard !negated, case .set(let items, _) = value else { return nil }
                 let networks = items.compactMap { item -> CIDR? in if case .cidr(let c) = item { c } else { nil } }
-                return networks.count == items.count ? IndexGuard(test: .network(networks), score: 0.05) : nil
+                return networks.count == items.count ? IndexGuard(test: .network(networks), label: nil, score: 0.05) : nil
             }
             guard let keys = keys(value, symbols) else { return nil }
             return keyed(signal, keys, negated: negated, inTarget: inTarget)
         case .inNetwork(let value, let cidr, let negated):
             guard !negated, case .signal(.locationIP) = value.kind else { return nil }
-            return IndexGuard(test: .network([cidr]), score: 0.05)
+            return IndexGuard(test: .network([cidr]), label: nil, score: 0.05)
         case .like(let value, let pattern):
             guard case .signal(let signal) = value.kind,
                   let slot = slots.firstIndex(where: { $0.signal == signal }), slots[slot].domain == 0 else { return nil }
@@ -65,6 +67,7 @@ struct IndexGuard {
             }
             return IndexGuard(test: .key(slot: slot, listed: listed, listedAccept: true, otherAccept: false,
                                          unknown: .maybe, absentAccept: !inTarget && signal.info.optional),
+                              label: "\(signal.info.name) like \(Disassembler.quote(pattern))",
                               score: 0.3)
         default:
             return nil
@@ -81,7 +84,7 @@ struct IndexGuard {
         let flipped: Unknown = unknown == .maybe ? .maybe : unknown == .yes ? .no : .yes
         return IndexGuard(test: .key(slot: slot, listed: listed, listedAccept: !listedAccept, otherAccept: !otherAccept,
                                      unknown: flipped, absentAccept: absent),
-                          score: 1.0 - score)
+                          label: label.map { "not (" + $0 + ")" }, score: 1.0 - score)
     }
 
     private static func keyed(_ signal: Signal, _ keys: Set<Int64>, negated: Bool, inTarget: Bool) -> IndexGuard? {
@@ -93,7 +96,7 @@ struct IndexGuard {
         score = min(score, 0.95)
         let positive = IndexGuard(test: .key(slot: slot, listed: keys, listedAccept: true, otherAccept: false,
                                              unknown: .no, absentAccept: !inTarget && signal.info.optional),
-                                  score: score)
+                                  label: nil, score: score)
         return negated ? positive.negated(inTarget: inTarget) : positive
     }
 
