@@ -57,6 +57,7 @@ extension ConnectionSession {
         self.answers.append(contentsOf: fields)
         JSONOutput.append("}\n", to: &self.answers)
         guard self.services.log != nil else { return }
+        self.loggedLines += 1
         Self.appendLogLine(id: id.map { [UInt8]($0) }, request: request, fields: fields, clock: clock, to: &log)
     }
 
@@ -107,6 +108,7 @@ extension ConnectionSession {
         log.append(contentsOf: output.logLines[logCursor...])
         output.logLines = log
         self.flushCounts()
+        self.answers.removeAll(keepingCapacity: true)
         var buffer = allocator.buffer(capacity: answers.count)
         buffer.writeBytes(answers)
         output.answers = buffer
@@ -140,6 +142,7 @@ extension ConnectionSession {
         case .deny: self.local.deny += 1
         }
         guard self.services.log != nil else { return }
+        self.loggedLines += 1
         var fields: [UInt8] = []
         answer.writeFields(into: &fields)
         Array(request.json().utf8).withUnsafeBytes { bytes in
