@@ -76,6 +76,7 @@ public struct LoadGenerator: Sendable {
     }
 
     private static func drive(_ plan: Plan) throws -> Report {
+        guard let ppoll = PPoll.function else { throw LoadError(message: "ppoll(2) is not available") }
         let lines = plan.requestBodies.enumerated().map { index, body in
             Array(#"{"id":\#(index),"op":"evaluate","request":\#(body)}"#.utf8) + [UInt8(ascii: "\n")]
         }
@@ -107,17 +108,16 @@ public struct LoadGenerator: Sendable {
                 if connections[index].done { polls[index].events = 0 }
                 if let next = connections[index].nextDue { due = min(due ?? next, next) }
             }
-            // Under --rate, look without blocking and nap until the next request
-            // is due (at most 50 µs): poll's millisecond timeout is too coarse.
-            let ready = poll(&polls, nfds_t(polls.count), due == nil ? 1000 : 0)
-            if ready < 0 && errno != EINTR { throw LoadError(message: "poll failed: \(String(cString: strerror(errno)))") }
-            if ready == 0, let due {
+            // Under --rate, sleep until the next request is due or an answer
+            // arrives, whichever is first; without, until an answer arrives.
+            var timeout = timespec(tv_sec: 1, tv_nsec: 0)
+            if let due {
                 let current = Self.now()
-                if due > current {
-                    var nap = timespec(tv_sec: 0, tv_nsec: Int(min(due - current, 50_000)))
-                    nanosleep(&nap, nil)
-                }
+                timeout.tv_sec = 0
+                timeout.tv_nsec = due > current ? Int(min(due - current, 100_000_000)) : 0
             }
+            let ready = ppoll(&polls, nfds_t(polls.count), &timeout, nil)
+            if ready < 0 && errno != EINTR { throw LoadError(message: "poll failed: \(String(cString: strerror(errno)))") }
             let now = Self.now()
             for index in connections.indices where !connections[index].done {
                 let events = polls[index].revents
@@ -173,6 +173,18 @@ public struct LoadGenerator: Sendable {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}
+
+/// `ppoll(2)`, looked up at run time: Glibc's Swift module hides it (it is a
+/// GNU extension), and `poll`'s millisecond timeout is too coarse for `--rate`.
+private enum PPoll {
+    typealias Function = @convention(c) (UnsafeMutablePointer<pollfd>?, nfds_t, UnsafePointer<timespec>?, UnsafeRawPointer?) -> Int32
+
+    static var function: Function? {
+        // RTLD_DEFAULT is a null handle in glibc.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "ppoll") else { return nil }
+        return unsafeBitCast(symbol, to: Function.self)
     }
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PolicyVM
 
 /// Counts how often each policy is named in answers' `policies`, without
@@ -21,12 +26,21 @@ struct PolicyHitCounter {
             while end < fields.endIndex, fields[end] != UInt8(ascii: "\"") { end += 1 }
             guard end < fields.endIndex else { return }
             let name = fields[index...end]
-            if let policy = self.quotedNames.firstIndex(where: { $0.count == name.count && $0.elementsEqual(name) }) {
-                self.hits[policy] += 1
-            }
+            if let policy = self.policy(named: name) { self.hits[policy] += 1 }
             index = end + 1
             guard index < fields.endIndex, fields[index] == UInt8(ascii: ",") else { return }
             index += 1
+        }
+    }
+
+    /// The index of the policy whose quoted name is `name`: lengths first, then memcmp.
+    private func policy(named name: ArraySlice<UInt8>) -> Int? {
+        name.withUnsafeBytes { name in
+            for (index, quoted) in self.quotedNames.enumerated() where quoted.count == name.count {
+                let same = quoted.withUnsafeBytes { memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }
+                if same { return index }
+            }
+            return nil
         }
     }
 
