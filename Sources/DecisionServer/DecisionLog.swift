@@ -3,12 +3,13 @@ import Logging
 
 /// The decision log: every decision, appended as JSONL by a dedicated thread.
 ///
-/// Connection tasks hand over the log lines of a whole batch; the writer thread
+/// Connections hand over the log lines of a whole batch; the writer thread
 /// batches them into few `write(2)` calls off the request path. The queue is
 /// bounded (``DecisionLogOptions/queueLimitBytes``) and nothing is ever
-/// dropped: when it is full, ``append(_:)`` suspends until the writer has
-/// made room, so the connection's answers wait too — backpressure reaches the
-/// clients instead of decisions going unrecorded. A write error is reported
+/// dropped: when it is full, ``tryAppend(_:lines:)`` refuses and the
+/// connection waits for ``append(_:lines:whenAdmitted:)`` (or ``append(_:)``
+/// suspends) until the writer has made room, so the connection's answers wait
+/// too — backpressure reaches the clients instead of decisions going unrecorded. A write error is reported
 /// and retried; the queue then fills and requests wait until the disk recovers.
 public final class DecisionLog: @unchecked Sendable {
     /// Whole lines from one producer, and how many (so the writer never scans them).

@@ -8,7 +8,9 @@ public enum LineFrame: Equatable, Sendable {
     case overlong
 }
 
-/// Splits a byte stream into lines of at most `maximumLineLength` bytes.
+/// Splits a byte stream into lines of at most `maximumLineLength` bytes, as
+/// a `ByteToMessageDecoder` for NIO pipelines. The server itself answers lines
+/// in place with the same ``LineSplitter`` instead of slicing frames.
 ///
 /// Follows the `ByteToMessageDecoder` contract: when no full line is buffered
 /// it returns `.needMoreData` without moving the reader index. It remembers how
