@@ -118,23 +118,12 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Answers the complete lines in `buffer`; returns how many bytes they took.
     private func answerLines(_ buffer: ByteBuffer, received: UInt64) -> Int {
-        buffer.withUnsafeReadableBytes { bytes in
-            var start = 0
-            while true {
-                switch self.splitter.next(bytes, from: start) {
-                case .line(let range, let next):
-                    self.session.answer(line: UnsafeRawBufferPointer(rebasing: bytes[range]), clock: self.clock,
-                                        received: received, log: &self.log)
-                    start = next
-                case .overlong:
-                    self.session.answerOverlong()
-                    self.closeAfterAnswers = true
-                    return bytes.count
-                case .needMoreData:
-                    return start
-                }
-            }
+        let clock = self.clock
+        let (consumed, overlong) = buffer.withUnsafeReadableBytes { bytes in
+            self.session.answerLines(bytes, splitter: &self.splitter, clock: clock, received: received, log: &self.log)
         }
+        if overlong { self.closeAfterAnswers = true }
+        return consumed
     }
 
     /// Sends the batch's answers (after queueing its log lines), or starts

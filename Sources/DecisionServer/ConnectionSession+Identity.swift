@@ -56,7 +56,7 @@ extension ConnectionSession {
         JSONOutput.appendOpening(id: id, to: &self.answers)
         self.answers.append(contentsOf: fields)
         JSONOutput.append("}\n", to: &self.answers)
-        guard self.services.log != nil else { return }
+        guard self.logging else { return }
         self.loggedLines += 1
         Self.appendLogLine(id: id.map { [UInt8]($0) }, request: request, fields: fields, clock: clock, to: &log)
     }
@@ -141,7 +141,7 @@ extension ConnectionSession {
         case .allow: self.local.allow += 1
         case .deny: self.local.deny += 1
         }
-        guard self.services.log != nil else { return }
+        guard self.logging else { return }
         self.loggedLines += 1
         var fields: [UInt8] = []
         answer.writeFields(into: &fields)

@@ -8,6 +8,10 @@ struct ConnectionSession {
     let services: ServerServices
     let peer: PeerCredentials?
     let worker: WorkerStats
+    /// Read once: on the per-line path, reaching through `services` for these
+    /// costs a retain/release pair per request.
+    let logging: Bool
+    let identityStore: Bool
     private var generation: UInt64 = 0
     var evaluator: Evaluator?
     var answers: [UInt8] = []
@@ -26,6 +30,8 @@ struct ConnectionSession {
 
     init(services: ServerServices, peer: PeerCredentials?) {
         self.services = services
+        self.logging = services.log != nil
+        self.identityStore = services.configuration.identity != nil
         self.peer = peer
         self.worker = services.stats.register()
     }
@@ -67,6 +73,28 @@ struct ConnectionSession {
                          log: inout [UInt8]) {
         self.answer(line, clock: clock, log: &log)
         self.local.latencies.append(WallClock.monotonicNanoseconds() &- received)
+    }
+
+    /// Answers every complete line of `bytes`; returns how many bytes they
+    /// took and whether an over-long line ended the input. One call per read,
+    /// so the handler's exclusive access to the session is checked once, not per line.
+    mutating func answerLines(
+        _ bytes: UnsafeRawBufferPointer, splitter: inout LineSplitter, clock: (seconds: Int64, nanoseconds: Int64),
+        received: UInt64, log: inout [UInt8]
+    ) -> (consumed: Int, overlong: Bool) {
+        var start = 0
+        while true {
+            switch splitter.next(bytes, from: start) {
+            case .line(let range, let next):
+                self.answer(line: UnsafeRawBufferPointer(rebasing: bytes[range]), clock: clock, received: received, log: &log)
+                start = next
+            case .overlong:
+                self.answerOverlong()
+                return (bytes.count, true)
+            case .needMoreData:
+                return (start, false)
+            }
+        }
     }
 
     /// Answers a line over the limit; the connection closes after it.
@@ -127,7 +155,7 @@ struct ConnectionSession {
         id: UnsafeRawBufferPointer?, request: UnsafeRawBufferPointer,
         clock: (seconds: Int64, nanoseconds: Int64), log: inout [UInt8]
     ) {
-        if let identity = self.services.configuration.identity {
+        if self.identityStore, let identity = self.services.configuration.identity {
             return self.evaluateIdentified(identity, id: id, request: request, clock: clock, log: &log)
         }
         self.decide(id: id, request: request, clock: clock, log: &log)
@@ -150,7 +178,7 @@ struct ConnectionSession {
         self.local.policyHits?.count(fields: self.answers[fieldsStart..<fieldsEnd])
         self.answers.append(UInt8(ascii: "}"))
         self.answers.append(UInt8(ascii: "\n"))
-        guard self.services.log != nil else { return }
+        guard self.logging else { return }
         self.loggedLines += 1
         JSONOutput.append("{\"time\":", to: &log)
         log.append(contentsOf: self.timestamp)
