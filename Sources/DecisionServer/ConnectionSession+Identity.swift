@@ -23,7 +23,7 @@ extension ConnectionSession {
         _ identity: ServerIdentity, id: UnsafeRawBufferPointer?, request: UnsafeRawBufferPointer,
         clock: (seconds: Int64, nanoseconds: Int64), log: inout [UInt8]
     ) {
-        switch SubjectEnrichment.enrich(request, store: identity.store, now: clock.seconds) {
+        switch SubjectEnrichment.enrich(request, store: identity.store, now: clock.seconds, cache: &self.subjectJSON) {
         case .asSent:
             self.decide(id: id, request: request, clock: clock, log: &log)
         case .rewritten(let rewritten):

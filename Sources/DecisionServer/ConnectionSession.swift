@@ -16,6 +16,8 @@ struct ConnectionSession {
     var evaluator: Evaluator?
     var answers: [UInt8] = []
     var local = LocalCounts()
+    /// Rendered subjects of identity-store agents (with `--identities`).
+    var subjectJSON = SubjectEnrichment.SubjectJSONCache()
     /// `op: token` lines of the current batch, answered by `issueTokens`.
     var pendingTokens: [PendingToken] = []
 
