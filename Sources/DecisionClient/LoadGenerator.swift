@@ -1,12 +1,14 @@
-import NIOCore
-import NIOPosix
-import Synchronization
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A load generator for `agate serve`: C connections, each keeping up to D
 /// requests in flight, over the real socket. Used by `agate bench-server`.
+///
+/// One thread drives every connection with `ppoll` over raw non-blocking
+/// sockets: on a machine shared with the server, an event-loop group of its
+/// own would take cores the server needs.
 public struct LoadGenerator: Sendable {
     /// What to send and how hard.
     public struct Plan: Sendable {
@@ -63,87 +65,108 @@ public struct LoadGenerator: Sendable {
         self.plan = plan
     }
 
-    /// Runs the plan to completion.
-    public func run(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Report {
-        let lines = self.plan.requestBodies.enumerated().map { index, body in
+    /// Runs the plan to completion on a dedicated thread (see ``LoadConnection``).
+    public func run() async throws -> Report {
+        let plan = self.plan
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try Self.drive(plan) }) }
+            thread.name = "agate-bench"
+            thread.start()
+        }
+    }
+
+    private static func drive(_ plan: Plan) throws -> Report {
+        guard let ppoll = PPoll.function else { throw LoadError(message: "ppoll(2) is not available") }
+        let lines = plan.requestBodies.enumerated().map { index, body in
             Array(#"{"id":\#(index),"op":"evaluate","request":\#(body)}"#.utf8) + [UInt8(ascii: "\n")]
         }
-        let perConnection = self.plan.requests / max(self.plan.connections, 1)
-        let connectionRate = self.plan.rate.map { $0 / Double(self.plan.connections) }
-        var channels: [any Channel] = []
-        var results: [EventLoopFuture<LoadConnection.Result>] = []
-        for index in 0..<self.plan.connections {
-            let share = perConnection + (index < self.plan.requests % self.plan.connections ? 1 : 0)
-            let promise = group.next().makePromise(of: LoadConnection.Result.self)
-            let connection = LoadConnection(lines: lines, offset: index, total: share, depth: self.plan.depth,
-                                            rate: connectionRate, done: promise)
-            let channel = try await ClientBootstrap(group: promise.futureResult.eventLoop)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(connection)
-                    }
+        let ids = plan.requestBodies.indices.map { Array(String($0).utf8) }
+        let count = max(plan.connections, 1)
+        let perConnection = plan.requests / count
+        let connectionRate = plan.rate.map { $0 / Double(count) }
+        var connections: [LoadConnection] = []
+        defer { for connection in connections { close(connection.descriptor) } }
+        for index in 0..<count {
+            let share = perConnection + (index < plan.requests % count ? 1 : 0)
+            let descriptor = try Self.connect(plan.socketPath)
+            connections.append(LoadConnection(descriptor: descriptor, lines: lines, ids: ids, offset: index, total: share,
+                                              depth: plan.depth, rate: connectionRate))
+        }
+        var polls = connections.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        let start = Self.now()
+        for index in connections.indices {
+            connections[index].start(now: start)
+            connections[index].send(now: start)
+        }
+        var remaining = connections.count(where: { !$0.done })
+        while remaining > 0 {
+            var due: UInt64?
+            for index in connections.indices {
+                polls[index].events = Int16(POLLIN) | (connections[index].wantsWrite ? Int16(POLLOUT) : 0)
+                if connections[index].done { polls[index].events = 0 }
+                if let next = connections[index].nextDue { due = min(due ?? next, next) }
+            }
+            // Under --rate, sleep until the next request is due or an answer
+            // arrives, whichever is first; without, until an answer arrives.
+            var timeout = timespec(tv_sec: 1, tv_nsec: 0)
+            if let due {
+                let current = Self.now()
+                timeout.tv_sec = 0
+                timeout.tv_nsec = due > current ? Int(min(due - current, 100_000_000)) : 0
+            }
+            let ready = ppoll(&polls, nfds_t(polls.count), &timeout, nil)
+            if ready < 0 && errno != EINTR { throw LoadError(message: "poll failed: \(String(cString: strerror(errno)))") }
+            let now = Self.now()
+            for index in connections.indices where !connections[index].done {
+                let events = polls[index].revents
+                if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                    connections[index].receive(into: buffer, now: now)
                 }
-                .connect(unixDomainSocketPath: self.plan.socketPath).get()
-            channels.append(channel)
-            results.append(promise.futureResult)
+                if events & Int16(POLLOUT) != 0 { connections[index].flush() }
+                if !connections[index].done { connections[index].send(now: now) }
+                if connections[index].done { remaining -= 1 }
+            }
         }
-        let start = LoadConnection.now()
-        for channel in channels {
-            channel.pipeline.fireUserInboundEventTriggered(LoadConnection.Start())
+        var report = Report(answered: 0, errors: 0, seconds: Double(Self.now() - start) / 1e9, latencies: [])
+        report.latencies.reserveCapacity(plan.requests)
+        for connection in connections {
+            report.answered += connection.answered
+            report.errors += connection.errors
+            report.latencies.append(contentsOf: connection.latencies)
         }
-        var report = Report(answered: 0, errors: 0, seconds: 0, latencies: [])
-        report.latencies.reserveCapacity(self.plan.requests)
-        for result in results {
-            let value = try await result.get()
-            report.answered += value.answered
-            report.errors += value.errors
-            report.latencies.append(contentsOf: value.latencies)
-        }
-        report.seconds = Double(LoadConnection.now() - start) / 1e9
         report.latencies.sort()
-        for channel in channels { try? await channel.close() }
         return report
     }
-}
 
-/// One benchmark connection, driven entirely on its event loop.
-final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
-    // Confined to the channel's event loop after the handler is added.
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    struct Start {}
-    struct Result: Sendable {
-        var answered: Int
-        var errors: Int
-        var latencies: [UInt64]
-    }
-
-    private let lines: [[UInt8]]
-    private var next: Int
-    private let total: Int
-    private let depth: Int
-    private let interval: UInt64?
-    private let done: EventLoopPromise<Result>
-    private var sent = 0
-    private var answered = 0
-    private var errors = 0
-    private var sentAt: [UInt64]
-    private var latencies: [UInt64] = []
-    private var partial: [UInt8] = []
-    private var nextSendAt: UInt64 = 0
-    private var timer: RepeatedTask?
-    private var finished = false
-
-    init(lines: [[UInt8]], offset: Int, total: Int, depth: Int, rate: Double?, done: EventLoopPromise<Result>) {
-        self.lines = lines
-        self.next = offset % max(lines.count, 1)
-        self.total = total
-        self.depth = max(depth, 1)
-        self.interval = rate.map { UInt64(1e9 / max($0, 1e-3)) }
-        self.done = done
-        self.sentAt = Array(repeating: 0, count: total)
-        self.latencies.reserveCapacity(total)
+    /// A connected, non-blocking Unix stream socket.
+    private static func connect(_ path: String) throws -> CInt {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw LoadError(message: "socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(descriptor)
+            throw LoadError(message: "socket path too long: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else {
+            let message = String(cString: strerror(errno))
+            close(descriptor)
+            throw LoadError(message: "cannot connect to \(path): \(message)")
+        }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        return descriptor
     }
 
     static func now() -> UInt64 {
@@ -151,96 +174,22 @@ final class LoadConnection: ChannelInboundHandler, @unchecked Sendable {
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
+}
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is Start else { return context.fireUserInboundEventTriggered(event) }
-        if self.total == 0 { return self.finish() }
-        self.nextSendAt = Self.now()
-        if self.interval != nil {
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            self.timer = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .microseconds(200)) { _ in
-                let (handler, context) = loopBound.value
-                handler.send(context: context)
-            }
-        } else {
-            self.send(context: context)
-        }
-    }
+/// `ppoll(2)`, looked up at run time: Glibc's Swift module hides it (it is a
+/// GNU extension), and `poll`'s millisecond timeout is too coarse for `--rate`.
+private enum PPoll {
+    typealias Function = @convention(c) (UnsafeMutablePointer<pollfd>?, nfds_t, UnsafePointer<timespec>?, UnsafeRawPointer?) -> Int32
 
-    /// Sends while the window (and the rate, if any) allows; one flush.
-    private func send(context: ChannelHandlerContext) {
-        guard self.sent < self.total else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 0)
-        let now = Self.now()
-        while self.sent < self.total, self.sent - self.answered < self.depth {
-            if let interval = self.interval {
-                guard self.nextSendAt <= now else { break }
-                self.nextSendAt += interval
-            }
-            buffer.writeBytes(self.lines[self.next])
-            self.next = (self.next + 1) % self.lines.count
-            self.sentAt[self.sent] = now
-            self.sent += 1
-        }
-        if buffer.readableBytes > 0 { context.writeAndFlush(Self.wrapOutboundOut(buffer), promise: nil) }
+    static var function: Function? {
+        // RTLD_DEFAULT is a null handle in glibc.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "ppoll") else { return nil }
+        return unsafeBitCast(symbol, to: Function.self)
     }
+}
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = Self.unwrapInboundIn(data)
-        let now = Self.now()
-        buffer.withUnsafeReadableBytes { bytes in
-            var start = 0
-            for index in bytes.indices where bytes[index] == UInt8(ascii: "\n") {
-                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-                self.complete(line: line, now: now)
-                start = index + 1
-            }
-            self.partial.append(contentsOf: bytes[start...])
-        }
-    }
-
-    private func complete(line: UnsafeRawBufferPointer, now: UInt64) {
-        // A line may have started in the previous read.
-        let isDecision: Bool
-        if self.partial.isEmpty {
-            isDecision = Self.contains(line, "\"decision\":")
-        } else {
-            self.partial.append(contentsOf: line)
-            isDecision = self.partial.withUnsafeBytes { Self.contains($0, "\"decision\":") }
-            self.partial.removeAll(keepingCapacity: true)
-        }
-        if !isDecision { self.errors += 1 }
-        guard self.answered < self.sent else { return }
-        self.latencies.append(now &- self.sentAt[self.answered])
-        self.answered += 1
-    }
-
-    private static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: StaticString) -> Bool {
-        let count = needle.utf8CodeUnitCount
-        guard bytes.count >= count else { return false }
-        let pattern = UnsafeRawBufferPointer(start: needle.utf8Start, count: count)
-        // Answers start with {"id":…, so the field sits near the front.
-        for start in 0...(bytes.count - count) where bytes[start] == pattern[0] {
-            if memcmp(bytes.baseAddress! + start, pattern.baseAddress!, count) == 0 { return true }
-        }
-        return false
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if self.answered == self.total { return self.finish() }
-        if self.interval == nil { self.send(context: context) }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.errors += self.sent - self.answered
-        self.finish()
-    }
-
-    private func finish() {
-        guard !self.finished else { return }
-        self.finished = true
-        self.timer?.cancel()
-        self.timer = nil
-        self.done.succeed(Result(answered: self.answered, errors: self.errors, latencies: self.latencies))
-    }
+/// The load generator could not reach or talk to the server.
+public struct LoadError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { self.message }
 }

@@ -55,7 +55,8 @@ final class ConnectionRegistry: Sendable {
 
     /// Stops every connection from reading further; each answers what it has
     /// already read, then closes. Later arrivals are refused.
-    func drainAll() {
+    /// Returns the channels it drains, for shutdown to wait on.
+    func drainAll() -> [any Channel] {
         let channels = self.state.withLock { state in
             state.draining = true
             return Array(state.channels.values)
@@ -65,6 +66,7 @@ final class ConnectionRegistry: Sendable {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
             }
         }
+        return channels
     }
 
     /// Closes whatever is still open (after the shutdown grace period).

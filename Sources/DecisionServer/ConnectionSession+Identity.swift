@@ -23,7 +23,7 @@ extension ConnectionSession {
         _ identity: ServerIdentity, id: UnsafeRawBufferPointer?, request: UnsafeRawBufferPointer,
         clock: (seconds: Int64, nanoseconds: Int64), log: inout [UInt8]
     ) {
-        switch SubjectEnrichment.enrich(request, store: identity.store, now: clock.seconds) {
+        switch SubjectEnrichment.enrich(request, store: identity.store, now: clock.seconds, cache: &self.subjectJSON) {
         case .asSent:
             self.decide(id: id, request: request, clock: clock, log: &log)
         case .rewritten(let rewritten):
@@ -56,7 +56,8 @@ extension ConnectionSession {
         JSONOutput.appendOpening(id: id, to: &self.answers)
         self.answers.append(contentsOf: fields)
         JSONOutput.append("}\n", to: &self.answers)
-        guard self.services.log != nil else { return }
+        guard self.logging else { return }
+        self.loggedLines += 1
         Self.appendLogLine(id: id.map { [UInt8]($0) }, request: request, fields: fields, clock: clock, to: &log)
     }
 
@@ -107,6 +108,7 @@ extension ConnectionSession {
         log.append(contentsOf: output.logLines[logCursor...])
         output.logLines = log
         self.flushCounts()
+        self.answers.removeAll(keepingCapacity: true)
         var buffer = allocator.buffer(capacity: answers.count)
         buffer.writeBytes(answers)
         output.answers = buffer
@@ -139,7 +141,8 @@ extension ConnectionSession {
         case .allow: self.local.allow += 1
         case .deny: self.local.deny += 1
         }
-        guard self.services.log != nil else { return }
+        guard self.logging else { return }
+        self.loggedLines += 1
         var fields: [UInt8] = []
         answer.writeFields(into: &fields)
         Array(request.json().utf8).withUnsafeBytes { bytes in

@@ -8,10 +8,16 @@ struct ConnectionSession {
     let services: ServerServices
     let peer: PeerCredentials?
     let worker: WorkerStats
+    /// Read once: on the per-line path, reaching through `services` for these
+    /// costs a retain/release pair per request.
+    let logging: Bool
+    let identityStore: Bool
     private var generation: UInt64 = 0
     var evaluator: Evaluator?
     var answers: [UInt8] = []
     var local = LocalCounts()
+    /// Rendered subjects of identity-store agents (with `--identities`).
+    var subjectJSON = SubjectEnrichment.SubjectJSONCache()
     /// `op: token` lines of the current batch, answered by `issueTokens`.
     var pendingTokens: [PendingToken] = []
 
@@ -26,6 +32,8 @@ struct ConnectionSession {
 
     init(services: ServerServices, peer: PeerCredentials?) {
         self.services = services
+        self.logging = services.log != nil
+        self.identityStore = services.configuration.identity != nil
         self.peer = peer
         self.worker = services.stats.register()
     }
@@ -40,43 +48,74 @@ struct ConnectionSession {
         var pendingTokens = false
     }
 
-    /// Answers every frame of `batch`, in order, on one policy-set snapshot.
-    mutating func process(_ batch: LineBatch, allocator: ByteBufferAllocator) -> Output {
-        let received = WallClock.monotonicNanoseconds()
+    /// Decision-log lines appended since the last ``takeLoggedLines()``: the
+    /// log writer is told the count instead of scanning the bytes for newlines.
+    var loggedLines = 0
+    /// `"2026-…Z"` of the batch's clock: formatted once per batch, not per line.
+    private var timestamp: [UInt8] = []
+    private var timestampSecond: Int64 = -1
+    private var timestampMillisecond: Int64 = -1
+
+    /// Starts a batch: picks up a reloaded set and reads the clock once.
+    mutating func beginBatch() -> (seconds: Int64, nanoseconds: Int64) {
         let clock = WallClock.now()
         self.refreshEvaluator()
-        self.answers.removeAll(keepingCapacity: true)
-        var log: [UInt8] = []
-        var close = false
-        for frame in batch.frames {
-            switch frame {
-            case .line(let line):
-                line.withUnsafeReadableBytes { bytes in
-                    self.answer(bytes, clock: clock, log: &log)
-                }
-                self.local.latencies.append(WallClock.monotonicNanoseconds() &- received)
+        let millisecond = clock.nanoseconds / 1_000_000
+        if clock.seconds != self.timestampSecond || millisecond != self.timestampMillisecond {
+            self.timestampSecond = clock.seconds
+            self.timestampMillisecond = millisecond
+            self.timestamp.removeAll(keepingCapacity: true)
+            WallClock.appendTimestamp(seconds: clock.seconds, nanoseconds: clock.nanoseconds, to: &self.timestamp)
+        }
+        return clock
+    }
+
+    /// Answers one complete line (and logs it when it is a decision).
+    mutating func answer(line: UnsafeRawBufferPointer, clock: (seconds: Int64, nanoseconds: Int64), received: UInt64,
+                         log: inout [UInt8]) {
+        self.answer(line, clock: clock, log: &log)
+        self.local.latencies.append(WallClock.monotonicNanoseconds() &- received)
+    }
+
+    /// Answers every complete line of `bytes`; returns how many bytes they
+    /// took and whether an over-long line ended the input. One call per read,
+    /// so the handler's exclusive access to the session is checked once, not per line.
+    mutating func answerLines(
+        _ bytes: UnsafeRawBufferPointer, splitter: inout LineSplitter, clock: (seconds: Int64, nanoseconds: Int64),
+        received: UInt64, log: inout [UInt8]
+    ) -> (consumed: Int, overlong: Bool) {
+        var start = 0
+        while true {
+            switch splitter.next(bytes, from: start) {
+            case .line(let range, let next):
+                self.answer(line: UnsafeRawBufferPointer(rebasing: bytes[range]), clock: clock, received: received, log: &log)
+                start = next
             case .overlong:
-                self.countError("line_too_long")
-                JSONOutput.appendError(
-                    id: nil, code: "line_too_long",
-                    message: "the line is longer than \(self.services.configuration.maximumLineLength) bytes; closing the connection",
-                    to: &self.answers
-                )
-                close = true
+                self.answerOverlong()
+                return (bytes.count, true)
+            case .needMoreData:
+                return (start, false)
             }
-            if close { break }
         }
-        self.flushCounts()
-        if !self.pendingTokens.isEmpty {
-            return Output(answers: allocator.buffer(capacity: 0), logLines: log, close: close, pendingTokens: true)
-        }
-        var buffer = allocator.buffer(capacity: self.answers.count)
-        buffer.writeBytes(self.answers)
-        return Output(answers: buffer, logLines: log, close: close)
+    }
+
+    /// Answers a line over the limit; the connection closes after it.
+    mutating func answerOverlong() {
+        self.countError("line_too_long")
+        JSONOutput.appendError(
+            id: nil, code: "line_too_long",
+            message: "the line is longer than \(self.services.configuration.maximumLineLength) bytes; closing the connection",
+            to: &self.answers
+        )
+    }
+
+    mutating func takeLoggedLines() -> Int {
+        defer { self.loggedLines = 0 }
+        return self.loggedLines
     }
 
     /// Picks up a reloaded set: a new evaluator for the new generation.
-    private mutating func refreshEvaluator() {
+    mutating func refreshEvaluator() {
         let snapshot = self.services.store.snapshot
         guard snapshot.generation != self.generation else { return }
         self.flushCounts()
@@ -118,7 +157,7 @@ struct ConnectionSession {
         id: UnsafeRawBufferPointer?, request: UnsafeRawBufferPointer,
         clock: (seconds: Int64, nanoseconds: Int64), log: inout [UInt8]
     ) {
-        if let identity = self.services.configuration.identity {
+        if self.identityStore, let identity = self.services.configuration.identity {
             return self.evaluateIdentified(identity, id: id, request: request, clock: clock, log: &log)
         }
         self.decide(id: id, request: request, clock: clock, log: &log)
@@ -141,9 +180,10 @@ struct ConnectionSession {
         self.local.policyHits?.count(fields: self.answers[fieldsStart..<fieldsEnd])
         self.answers.append(UInt8(ascii: "}"))
         self.answers.append(UInt8(ascii: "\n"))
-        guard self.services.log != nil else { return }
+        guard self.logging else { return }
+        self.loggedLines += 1
         JSONOutput.append("{\"time\":", to: &log)
-        WallClock.appendTimestamp(seconds: clock.seconds, nanoseconds: clock.nanoseconds, to: &log)
+        log.append(contentsOf: self.timestamp)
         JSONOutput.append(",\"id\":", to: &log)
         if let id { log.append(contentsOf: id) } else { JSONOutput.append("null", to: &log) }
         JSONOutput.append(",\"request\":", to: &log)
@@ -155,8 +195,7 @@ struct ConnectionSession {
     }
 
     private mutating func reload(id: UnsafeRawBufferPointer?) {
-        let ownUID = ServerServices.ownUID
-        guard self.services.configuration.allowRemoteReload || self.peer?.uid == ownUID else {
+        guard self.services.configuration.allowRemoteReload || self.peer?.uid == self.services.configuration.serverUID else {
             self.countError("forbidden")
             JSONOutput.appendError(id: id, code: "forbidden",
                                    message: "only the server's own user may reload; start the server with --allow-remote-reload to allow others",

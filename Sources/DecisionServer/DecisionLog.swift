@@ -3,25 +3,36 @@ import Logging
 
 /// The decision log: every decision, appended as JSONL by a dedicated thread.
 ///
-/// Connection tasks hand over the log lines of a whole batch; the writer thread
+/// Connections hand over the log lines of a whole batch; the writer thread
 /// batches them into few `write(2)` calls off the request path. The queue is
 /// bounded (``DecisionLogOptions/queueLimitBytes``) and nothing is ever
-/// dropped: when it is full, ``append(_:)`` suspends until the writer has
-/// made room, so the connection's answers wait too — backpressure reaches the
-/// clients instead of decisions going unrecorded. A write error is reported
+/// dropped: when it is full, ``tryAppend(_:lines:)`` refuses and the
+/// connection waits for ``append(_:lines:whenAdmitted:)`` (or ``append(_:)``
+/// suspends) until the writer has made room, so the connection's answers wait
+/// too — backpressure reaches the clients instead of decisions going unrecorded. A write error is reported
 /// and retried; the queue then fills and requests wait until the disk recovers.
 public final class DecisionLog: @unchecked Sendable {
+    /// Whole lines from one producer, and how many (so the writer never scans them).
+    private struct Chunk {
+        var bytes: [UInt8]
+        var lines: Int
+    }
+
     private struct Waiter {
-        var chunk: [UInt8]
-        var continuation: CheckedContinuation<Void, Never>
+        var chunk: Chunk
+        /// Called on the writer thread once the chunk is queued; must not block.
+        var admitted: @Sendable () -> Void
     }
 
     // All mutable state is guarded by `condition`.
     private let condition = NSCondition()
-    private var queue: [[UInt8]] = []
+    private var queue: [Chunk] = []
     private var queuedBytes = 0
     private var waiters: [Waiter] = []
     private var firstQueuedAt: Date?
+    /// The writer is parked until the flush deadline; only a half-full queue or
+    /// closing should wake it early (signalling per chunk costs a futex call each).
+    private var writerWaitingForData = false
     private var closing = false
     private var linesWritten: UInt64 = 0
     private var lastError: String?
@@ -43,17 +54,35 @@ public final class DecisionLog: @unchecked Sendable {
     /// Queues `chunk` (whole lines); suspends while the queue is full.
     public func append(_ chunk: [UInt8]) async {
         guard !chunk.isEmpty else { return }
-        if self.tryAppend(chunk) { return }
+        let lines = chunk.count(where: { $0 == UInt8(ascii: "\n") })
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            self.condition.lock()
-            if self.fits(chunk.count) && self.waiters.isEmpty {
-                self.enqueue(chunk)
-                self.condition.unlock()
-                continuation.resume()
-            } else {
-                self.waiters.append(Waiter(chunk: chunk, continuation: continuation))
-                self.condition.unlock()
-            }
+            self.append(chunk, lines: lines) { continuation.resume() }
+        }
+    }
+
+    /// Queues `chunk` (`lines` whole lines) if it fits now, without waiting.
+    /// False when the queue is full: use ``append(_:lines:whenAdmitted:)``.
+    public func tryAppend(_ chunk: [UInt8], lines: Int) -> Bool {
+        guard !chunk.isEmpty else { return true }
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        guard self.waiters.isEmpty, self.fits(chunk.count) else { return false }
+        self.enqueue(Chunk(bytes: chunk, lines: lines))
+        return true
+    }
+
+    /// Queues `chunk`, calling `admitted` once it is in the queue: at once when
+    /// it fits, else on the writer thread when room has been made (in arrival order).
+    public func append(_ chunk: [UInt8], lines: Int, whenAdmitted admitted: @escaping @Sendable () -> Void) {
+        self.condition.lock()
+        if self.waiters.isEmpty && self.fits(chunk.count) {
+            self.enqueue(Chunk(bytes: chunk, lines: lines))
+            self.condition.unlock()
+            admitted()
+        } else {
+            self.waiters.append(Waiter(chunk: Chunk(bytes: chunk, lines: lines), admitted: admitted))
+            self.condition.signal()
+            self.condition.unlock()
         }
     }
 
@@ -73,25 +102,19 @@ public final class DecisionLog: @unchecked Sendable {
         return (self.linesWritten, self.lastError)
     }
 
-    private func tryAppend(_ chunk: [UInt8]) -> Bool {
-        self.condition.lock()
-        defer { self.condition.unlock() }
-        guard self.waiters.isEmpty, self.fits(chunk.count) else { return false }
-        self.enqueue(chunk)
-        return true
-    }
-
     /// A chunk fits when the queue has room, or is empty (a chunk larger than
     /// the limit must still pass, alone).
     private func fits(_ count: Int) -> Bool {
         self.queuedBytes == 0 || self.queuedBytes + count <= self.options.queueLimitBytes
     }
 
-    private func enqueue(_ chunk: [UInt8]) {
+    private func enqueue(_ chunk: Chunk) {
         if self.queue.isEmpty { self.firstQueuedAt = Date() }
+        let wasBelowHalf = self.queuedBytes < self.options.queueLimitBytes / 2
         self.queue.append(chunk)
-        self.queuedBytes += chunk.count
-        self.condition.signal()
+        self.queuedBytes += chunk.bytes.count
+        let reachedHalf = wasBelowHalf && self.queuedBytes >= self.options.queueLimitBytes / 2
+        if self.writerWaitingForData || reachedHalf { self.condition.signal() }
     }
 
     private func run() {
@@ -104,14 +127,18 @@ public final class DecisionLog: @unchecked Sendable {
 
     /// Waits for data (and for the flush interval to pass, unless the queue is
     /// half full or the log is closing), then takes the whole queue.
-    private func nextBatch() -> [[UInt8]]? {
+    private func nextBatch() -> [Chunk]? {
         self.condition.lock()
         defer { self.condition.unlock() }
-        while self.queue.isEmpty && self.waiters.isEmpty && !self.closing { self.condition.wait() }
+        while self.queue.isEmpty && self.waiters.isEmpty && !self.closing {
+            self.writerWaitingForData = true
+            self.condition.wait()
+        }
+        self.writerWaitingForData = false
         if self.queue.isEmpty && self.waiters.isEmpty { return nil }
         if let first = self.firstQueuedAt, self.options.flushInterval > 0 {
             let deadline = first.addingTimeInterval(self.options.flushInterval)
-            while !self.closing, self.queuedBytes < self.options.queueLimitBytes / 2, Date() < deadline {
+            while !self.closing, self.waiters.isEmpty, self.queuedBytes < self.options.queueLimitBytes / 2, Date() < deadline {
                 _ = self.condition.wait(until: deadline)
             }
         }
@@ -126,20 +153,20 @@ public final class DecisionLog: @unchecked Sendable {
     /// Moves waiting producers' chunks into the (now empty) queue, in order.
     private func admitWaiters() {
         var admitted = 0
-        while admitted < self.waiters.count, self.fits(self.waiters[admitted].chunk.count) {
+        while admitted < self.waiters.count, self.fits(self.waiters[admitted].chunk.bytes.count) {
             self.enqueue(self.waiters[admitted].chunk)
-            self.waiters[admitted].continuation.resume()
+            self.waiters[admitted].admitted()
             admitted += 1
         }
         self.waiters.removeFirst(admitted)
     }
 
-    private func writeDurably(_ chunks: [[UInt8]]) {
+    private func writeDurably(_ chunks: [Chunk]) {
         var lines: UInt64 = 0
         for chunk in chunks {
-            lines += UInt64(chunk.count(where: { $0 == UInt8(ascii: "\n") }))
+            lines += UInt64(chunk.lines)
             var offset = 0
-            self.retrying { try chunk.withUnsafeBytes { bytes in try self.file.append(bytes, from: &offset) } }
+            self.retrying { try chunk.bytes.withUnsafeBytes { bytes in try self.file.append(bytes, from: &offset) } }
         }
         if self.options.sync { self.retrying { try self.file.sync() } }
         if self.file.needsRotation { self.retrying { try self.file.rotate() } }

@@ -9,17 +9,11 @@ import Glibc
 
 /// `agate serve`: answers decision requests over a Unix domain socket.
 ///
-/// One NIO event loop per core does the I/O and framing; each connection is a
-/// task that evaluates its batches against an immutable, shared policy set.
-/// SIGTERM/SIGINT stop accepting, answer what has been read, flush the
-/// decision log and remove the socket; SIGHUP reloads the policies.
+/// One NIO event loop per core does everything for the connections it owns:
+/// I/O, framing, deciding against an immutable shared policy set, answering
+/// (see ``ConnectionHandler``). SIGTERM/SIGINT stop accepting, answer what has
+/// been read, flush the decision log and remove the socket; SIGHUP reloads.
 public final class DecisionServer: Sendable {
-    /// An accepted socket: served, or turned away before a byte is read.
-    enum Connection: Sendable {
-        case accepted(NIOAsyncChannel<LineBatch, ByteBuffer>, PeerCredentials?)
-        case refused(any Channel, ConnectionRegistry.Refusal)
-    }
-
     let services: ServerServices
     private let listener = Mutex<(any Channel)?>(nil)
     private let stopping = Mutex(false)
@@ -39,7 +33,7 @@ public final class DecisionServer: Sendable {
         let path = self.configuration.socketPath
         try SocketFile.prepare(path)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, self.configuration.threads))
-        let listener: NIOAsyncChannel<Connection, Never>
+        let listener: any Channel
         do {
             listener = try await SocketFile.withCreationMode(self.configuration.socketMode) {
                 try await ServerBootstrap(group: group)
@@ -47,16 +41,17 @@ public final class DecisionServer: Sendable {
                     // A client may send its requests and shut down its write side
                     // (`echo … | socat`, `nc -N`): it still gets every answer.
                     .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-                    .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false) { channel in
+                    .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }
                     }
+                    .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
             }
             try SocketFile.setMode(path, self.configuration.socketMode)
         } catch {
             try? await group.shutdownGracefully()
             throw error
         }
-        self.listener.withLock { $0 = listener.channel }
+        self.listener.withLock { $0 = listener }
         let signals = handleSignals ? SignalHandlers(server: self) : nil
         let watcher = self.configuration.watch ? PolicyWatcher(paths: self.configuration.policyPaths, store: self.services.store) : nil
         let snapshot = self.services.store.snapshot
@@ -64,33 +59,19 @@ public final class DecisionServer: Sendable {
             "socket": "\(path)", "policyset": "\(snapshot.set.hash)", "policies": "\(snapshot.set.policyCount)",
             "threads": "\(self.configuration.threads)",
         ])
-        if self.stopping.withLock({ $0 }) { listener.channel.close(promise: nil) }
+        if self.stopping.withLock({ $0 }) { listener.close(promise: nil) }
+        try? await listener.closeFuture.get()
+        // Stopped accepting: let every connection answer what it has read.
+        let open = self.services.registry.drainAll()
+        // A client that never reads its answers must not hold shutdown forever.
         let registry = self.services.registry
         let grace = self.configuration.shutdownGrace
-        let graceTimer = Mutex<Task<Void, Never>?>(nil)
-        await withDiscardingTaskGroup { tasks in
-            do {
-                try await listener.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        tasks.addTask { await self.serve(connection) }
-                    }
-                }
-            } catch {
-                if !self.stopping.withLock({ $0 }) {
-                    self.logger.error("accept loop failed", metadata: ["error": "\(error)"])
-                }
-            }
-            // Stopped accepting: let every connection answer what it has read.
-            self.services.registry.drainAll()
-            // A client that never reads its answers must not hold shutdown forever.
-            graceTimer.withLock {
-                $0 = Task {
-                    try? await Task.sleep(for: .milliseconds(Int64(grace * 1000)))
-                    if !Task.isCancelled { registry.closeAll() }
-                }
-            }
+        let graceTimer = Task {
+            try? await Task.sleep(for: .milliseconds(Int64(grace * 1000)))
+            if !Task.isCancelled { registry.closeAll() }
         }
-        graceTimer.withLock { $0?.cancel() }
+        for channel in open { try? await channel.closeFuture.get() }
+        graceTimer.cancel()
         watcher?.stop()
         signals?.cancel()
         self.services.log?.close()
@@ -116,57 +97,22 @@ public final class DecisionServer: Sendable {
     }
 
     /// Runs on the new channel's event loop before any byte is read.
-    private func initialize(_ channel: any Channel) throws -> Connection {
+    private func initialize(_ channel: any Channel) throws {
         let credentials = PeerCredentials.of(channel)
+        let pipeline = channel.pipeline.syncOperations
         if let refusal = self.services.registry.admit(channel, credentials: credentials, configuration: self.configuration) {
             try channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
-            return .refused(channel, refusal)
+            try pipeline.addHandler(RefusalHandler(line: self.refusalLine(refusal)))
+            return
         }
-        let pipeline = channel.pipeline.syncOperations
         if let idle = self.configuration.idleTimeout {
             try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(idle * 1000))))
             try pipeline.addHandler(IdleCloser())
         }
-        try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLineLength: self.configuration.maximumLineLength)))
-        try pipeline.addHandler(LineBatcher())
-        let asyncChannel = try NIOAsyncChannel<LineBatch, ByteBuffer>(
-            wrappingChannelSynchronously: channel,
-            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
-        )
-        return .accepted(asyncChannel, credentials)
+        try pipeline.addHandler(ConnectionHandler(services: self.services, peer: credentials))
     }
 
-    /// One connection's whole life; never throws: a bad connection only ends itself.
-    private func serve(_ connection: Connection) async {
-        switch connection {
-        case .refused(let channel, let refusal):
-            await self.refuse(channel, refusal)
-        case .accepted(let channel, let credentials):
-            var session = ConnectionSession(services: self.services, peer: credentials)
-            do {
-                try await channel.executeThenClose { inbound, outbound in
-                    for try await batch in inbound {
-                        var output = session.process(batch, allocator: channel.channel.allocator)
-                        if output.pendingTokens {
-                            output = await session.issueTokens(output, allocator: channel.channel.allocator)
-                        }
-                        if let log = self.services.log, !output.logLines.isEmpty {
-                            await log.append(output.logLines)
-                        }
-                        try await outbound.write(output.answers)
-                        if output.close { return }
-                    }
-                }
-            } catch {
-                self.logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
-            }
-            session.flushCounts()
-            self.services.stats.retire(session.worker)
-            self.services.registry.remove(channel.channel)
-        }
-    }
-
-    private func refuse(_ channel: any Channel, _ refusal: ConnectionRegistry.Refusal) async {
+    private func refusalLine(_ refusal: ConnectionRegistry.Refusal) -> [UInt8] {
         var line: [UInt8] = []
         switch refusal {
         case .tooManyConnections(let limit):
@@ -180,10 +126,25 @@ public final class DecisionServer: Sendable {
         case .shuttingDown:
             JSONOutput.appendError(id: nil, code: "unavailable", message: "the server is shutting down", to: &line)
         }
-        var buffer = channel.allocator.buffer(capacity: line.count)
-        buffer.writeBytes(line)
-        try? await channel.writeAndFlush(buffer)
-        try? await channel.close()
+        return line
+    }
+}
+
+/// Turns a refused connection away: one error line, then close.
+final class RefusalHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private let line: [UInt8]
+
+    init(line: [UInt8]) {
+        self.line = line
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let buffer = context.channel.allocator.buffer(bytes: self.line)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(Self.wrapOutboundOut(buffer)).whenComplete { _ in bound.value.close(promise: nil) }
+        context.fireChannelActive()
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The operations of the socket protocol.
 public enum Operation: Equatable, Sendable {
     case evaluate, token, health, stats, reload
@@ -106,10 +112,10 @@ public enum EnvelopeScanner {
         try Self.syntax { () throws(JSONSyntaxError) in try scanner.expect(UInt8(ascii: ":"), "expected `:` after a key") }
         if escaped { return .other }
         let name = UnsafeRawBufferPointer(rebasing: scanner.bytes[start..<end])
-        if name.elementsEqual("id".utf8) { return .id }
-        if name.elementsEqual("op".utf8) { return .op }
+        if Self.equals(name, "id") { return .id }
+        if Self.equals(name, "op") { return .op }
         // `op: token` carries its OAuth parameters as `params`.
-        if name.elementsEqual("request".utf8) || name.elementsEqual("params".utf8) { return .request }
+        if Self.equals(name, "request") || Self.equals(name, "params") { return .request }
         return .other
     }
 
@@ -136,11 +142,18 @@ public enum EnvelopeScanner {
             throw EnvelopeError(code: "bad_request", message: "`op` must be a string", id: id)
         }
         let name = UnsafeRawBufferPointer(rebasing: line[(range.lowerBound + 1)..<(range.upperBound - 1)])
-        if name.elementsEqual("evaluate".utf8) { return .evaluate }
-        if name.elementsEqual("health".utf8) { return .health }
-        if name.elementsEqual("stats".utf8) { return .stats }
-        if name.elementsEqual("reload".utf8) { return .reload }
-        if name.elementsEqual("token".utf8) { return .token }
+        if Self.equals(name, "evaluate") { return .evaluate }
+        if Self.equals(name, "health") { return .health }
+        if Self.equals(name, "stats") { return .stats }
+        if Self.equals(name, "reload") { return .reload }
+        if Self.equals(name, "token") { return .token }
         return .unknown
+    }
+
+    /// Byte equality with a literal; `elementsEqual` over `String.UTF8View`
+    /// was a visible share of every request's cost.
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        bytes.count == literal.utf8CodeUnitCount
+            && (bytes.count == 0 || memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0)
     }
 }

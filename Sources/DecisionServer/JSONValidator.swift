@@ -99,9 +99,11 @@ struct JSONValidator {
         throw self.error("expected `,` or a closing bracket")
     }
 
-    mutating func expect(_ byte: UInt8, _ message: String) throws(JSONSyntaxError) {
+    // StaticString, not String: this runs for every key of every line, and a
+    // String argument costs a retain/release pair even when nothing is thrown.
+    mutating func expect(_ byte: UInt8, _ message: StaticString) throws(JSONSyntaxError) {
         self.skipWhitespace()
-        guard !self.atEnd, self.current == byte else { throw self.error(message) }
+        guard !self.atEnd, self.current == byte else { throw self.error("\(message)") }
         self.index += 1
     }
 
@@ -146,6 +148,17 @@ struct JSONValidator {
         self.index += 1
         var escaped = false
         while self.index < self.bytes.count {
+            // Most string bytes are plain ASCII: skip runs of them in a tight loop.
+            var plain = self.index
+            let end = self.bytes.count
+            let base = self.bytes.baseAddress!
+            while plain < end {
+                let byte = base.load(fromByteOffset: plain, as: UInt8.self)
+                guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+                plain += 1
+            }
+            self.index = plain
+            guard plain < end else { break }
             let byte = self.bytes[self.index]
             switch byte {
             case UInt8(ascii: "\""):

@@ -8,7 +8,9 @@ public enum LineFrame: Equatable, Sendable {
     case overlong
 }
 
-/// Splits a byte stream into lines of at most `maximumLineLength` bytes.
+/// Splits a byte stream into lines of at most `maximumLineLength` bytes, as
+/// a `ByteToMessageDecoder` for NIO pipelines. The server itself answers lines
+/// in place with the same ``LineSplitter`` instead of slicing frames.
 ///
 /// Follows the `ByteToMessageDecoder` contract: when no full line is buffered
 /// it returns `.needMoreData` without moving the reader index. It remembers how
@@ -19,13 +21,11 @@ public enum LineFrame: Equatable, Sendable {
 public struct LineFrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = LineFrame
 
-    public let maximumLineLength: Int
-    private var searchedBytes = 0
-    private var overlongReported = false
+    public var maximumLineLength: Int { self.splitter.maximumLineLength }
+    private var splitter: LineSplitter
 
     public init(maximumLineLength: Int) {
-        precondition(maximumLineLength > 0, "the line limit must be positive")
-        self.maximumLineLength = maximumLineLength
+        self.splitter = LineSplitter(maximumLineLength: maximumLineLength)
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -47,41 +47,21 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
 
     /// The next frame in `buffer`, consuming it; nil when more bytes are needed.
     mutating func nextFrame(_ buffer: inout ByteBuffer) -> LineFrame? {
-        if self.overlongReported {
+        if self.splitter.overlongReported {
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return nil
         }
-        let readable = buffer.readableBytes
-        let searchFrom = self.searchedBytes
-        let newline = buffer.withUnsafeReadableBytes { bytes -> Int? in
-            var index = searchFrom
-            while index < bytes.count {
-                if bytes[index] == UInt8(ascii: "\n") { return index }
-                index += 1
-            }
+        let step = buffer.withUnsafeReadableBytes { self.splitter.next($0, from: 0) }
+        switch step {
+        case .needMoreData:
             return nil
+        case .overlong:
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            return .overlong
+        case .line(let range, let next):
+            let line = buffer.getSlice(at: buffer.readerIndex + range.lowerBound, length: range.count)!
+            buffer.moveReaderIndex(forwardBy: next)
+            return .line(line)
         }
-        guard let newline else {
-            // One byte of slack: the line may still end in `\r\n`.
-            if readable > self.maximumLineLength + 1 { return self.reportOverlong(&buffer) }
-            self.searchedBytes = readable
-            return nil
-        }
-        self.searchedBytes = 0
-        var length = newline
-        if length > 0, buffer.getInteger(at: buffer.readerIndex + length - 1, as: UInt8.self) == UInt8(ascii: "\r") {
-            length -= 1
-        }
-        if length > self.maximumLineLength { return self.reportOverlong(&buffer) }
-        let line = buffer.getSlice(at: buffer.readerIndex, length: length)!
-        buffer.moveReaderIndex(forwardBy: newline + 1)
-        return .line(line)
-    }
-
-    private mutating func reportOverlong(_ buffer: inout ByteBuffer) -> LineFrame {
-        self.overlongReported = true
-        self.searchedBytes = 0
-        buffer.moveReaderIndex(to: buffer.writerIndex)
-        return .overlong
     }
 }

@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     public var watch = false
     /// Let peers other than the server's own uid use `op: reload`.
     public var allowRemoteReload = false
+    /// The uid `op: reload` is allowed to without `allowRemoteReload`: the
+    /// server's own. Internal so tests can play a foreign peer without root.
+    var serverUID = UInt32(getuid())
     /// Event-loop threads (default: one per core).
     public var threads = System.coreCount
     /// Seconds to wait, on shutdown, for connections to finish answering.

@@ -13,7 +13,6 @@ final class ServerServices: Sendable {
     let logger: Logger
     /// Monotonic nanoseconds at start, for `uptime_s`.
     let startedAt = WallClock.monotonicNanoseconds()
-    static let ownUID = UInt32(getuid())
 
     init(configuration: ServerConfiguration, store: PolicyStore, log: DecisionLog?, logger: Logger) {
         self.configuration = configuration

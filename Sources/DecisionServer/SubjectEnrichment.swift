@@ -24,7 +24,8 @@ enum SubjectEnrichment {
         case denied(DenialReason)
     }
 
-    static func enrich(_ request: UnsafeRawBufferPointer, store: IdentityStore, now: Int64) -> Outcome {
+    static func enrich(_ request: UnsafeRawBufferPointer, store: IdentityStore, now: Int64,
+                       cache: inout SubjectJSONCache) -> Outcome {
         let range: Range<Int>
         switch locateSubject(in: request) {
         case .absent: return .asSent
@@ -42,7 +43,7 @@ enum SubjectEnrichment {
             if let risk = (sent["risk"] as? String).flatMap({ name in RiskLevel.allCases.first { $0.name == name } }) {
                 subject.risk = risk
             }
-            guard let replacement = json(of: subject, now: now) else { return .asSent }
+            guard let replacement = cache.json(of: subject, now: now, render: json(of:now:)) else { return .asSent }
             var rewritten = [UInt8](request[..<range.lowerBound])
             rewritten.append(contentsOf: replacement)
             rewritten.append(contentsOf: request[range.upperBound...])
@@ -58,6 +59,23 @@ enum SubjectEnrichment {
         return text.withUnsafeBytes { bytes -> [UInt8]? in
             guard case .object(let range) = locateSubject(in: bytes) else { return nil }
             return Array(bytes[range])
+        }
+    }
+
+    /// The JSON of recently resolved subjects. The record is still read on
+    /// every request (a change takes effect at once); only rendering it again
+    /// when it has not changed is saved — that rendering cost as much as the read.
+    struct SubjectJSONCache {
+        private var entries: [String: (subject: Request.Subject, json: [UInt8])] = [:]
+        private static let capacity = 1024
+
+        mutating func json(of subject: Request.Subject, now: Int64,
+                           render: (Request.Subject, Int64) -> [UInt8]?) -> [UInt8]? {
+            if let entry = self.entries[subject.id], entry.subject == subject { return entry.json }
+            guard let json = render(subject, now) else { return nil }
+            if self.entries.count >= Self.capacity { self.entries.removeAll(keepingCapacity: true) }
+            self.entries[subject.id] = (subject, json)
+            return json
         }
     }
 

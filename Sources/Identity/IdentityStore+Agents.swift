@@ -124,7 +124,9 @@ extension IdentityStore {
     }
 
     static func fetchAgent(_ db: Database, id: String) throws -> Agent? {
-        try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id]).map(agent(from:))
+        // A cached statement: the server runs this for every agent request, and
+        // compiling the SQL each time was most of its cost.
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM agents WHERE id = ?"), arguments: [id]).map(agent(from:))
     }
 
     static func agent(from row: Row) throws -> Agent {

@@ -63,7 +63,8 @@ extension IdentityStore {
     }
 
     static func fetchBlueprint(_ db: Database, name: String) throws -> Blueprint? {
-        try Row.fetchOne(db, sql: "SELECT * FROM blueprints WHERE name = ?", arguments: [name])
+        // Cached: run for every agent request the server resolves.
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM blueprints WHERE name = ?"), arguments: [name])
             .map(blueprint(from:))
     }
 
