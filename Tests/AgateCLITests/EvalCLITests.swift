@@ -100,6 +100,20 @@ struct EvalCLITests {
         #expect(result.stdout.hasPrefix(#"{"decision":"allow""#))
     }
 
+    @Test func mixesOneLineAndPrettyPrintedRequests() throws {
+        // One-line requests take the memchr fast path; a request spread over
+        // lines goes through the brace scanner; order is kept across both.
+        let dir = try policyFolder()
+        let pretty = "{\n  \"subject\": {\"id\": \"a\", \"kind\": \"agent\"},\n  \"audience\": \"x\",\n  \"location\": {\"ip\": \"10.0.0.1\"}\n}"
+        let input = Self.allowed + "\n" + pretty + "\n" + Self.risky + "\n"
+        let result = try EvalProcess.run(["eval", "--policies", dir], stdin: Data(input.utf8))
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.first?.hasPrefix(#"{"decision":"allow","policies":["agents_read"]"#) == true)
+        #expect(lines.dropFirst().first?.hasPrefix(#"{"decision":"allow""#) == true)
+        #expect(lines.last?.hasPrefix(#"{"decision":"deny","policies":["block_high_risk"]"#) == true)
+    }
+
     @Test func nowFlagSetsTheClock() throws {
         let dir = try EvalProcess.folder(["p.agate": "policy night {\n  description \"d\"\n  when time.hour == 3\n  allow\n}\n"])
         let request = #"{"subject":{"id":"a","kind":"agent"},"audience":"x","location":{"ip":"10.0.0.1"}}"#
@@ -145,7 +159,8 @@ struct EvalCLITests {
         let result = try EvalProcess.run(["disasm", "--policies", dir])
         #expect(result.status == 0)
         #expect(result.stdout.contains("policy 0 agents_read (enforce, allow)"))
-        #expect(result.stdout.contains("FORPREP"))
+        #expect(result.stdout.contains("QLIKE    all, scopes, G0"))
+        #expect(result.stdout.contains("risk.level == high: block_high_risk"))
         #expect(result.stdout.contains("index:"))
     }
 
