@@ -86,7 +86,7 @@ for n in $SIZES; do
             printf '%s\t%s\t%s\t%s\t%s\n' "$engine" "$n" "$count" "$wall" "$rss" >> "$RESULTS"
         done
         agree=$(python3 "$WORKLOAD/peers/compare.py" "$expected" "$WORK/out_${engine}_N$n.jsonl" \
-                | python3 -c 'import json,sys; f=list(json.load(sys.stdin)["files"].values())[0]; print(f"{f[\"agree\"]}/{f[\"n\"]}")')
+                | python3 -c 'import json,sys; f=list(json.load(sys.stdin)["files"].values())[0]; print("%d/%d" % (f["agree"], f["n"]))')
         printf 'agree\t%s\t%s\t%s\n' "$engine" "$n" "$agree" >> "$RESULTS"
     done
 done
@@ -114,7 +114,7 @@ PY
     cp "$WORKLOAD/peers/limit.c" "$WORK/limit/"
     cc -O2 -march=native -o "$WORK/limit/limit" "$WORK/limit/limit.c"
     "$WORK/limit/limit" "$WORK/limit/limit_n100.bin" 7 > "$WORK/limit/result.json"
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(f"climit\t100\t{r[\"requests\"]}\t{r[\"ns_per_decision_median\"]}\t{r[\"agreement\"]}")' \
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("climit\t100\t%s\t%s\t%s" % (r["requests"], r["ns_per_decision_median"], r["agreement"]))' \
         "$WORK/limit/result.json" >> "$RESULTS"
 fi
 

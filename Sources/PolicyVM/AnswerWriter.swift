@@ -13,7 +13,7 @@ enum AnswerWriter {
         append(&out, r.decision == .allow ? "\"decision\":\"allow\",\"policies\":[" : "\"decision\":\"deny\",\"policies\":[")
         for i in 0..<r.policyCount {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: p.policies[Int(r.policies[i])].nameJSON)
+            out.append(contentsOf: p.json(p.nameRanges, Int(r.policies[i])))
         }
         append(&out, "],\"controls\":")
         if r.hasControls {
@@ -40,7 +40,7 @@ enum AnswerWriter {
         case .policies:
             for i in 0..<r.policyCount {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: p.policies[Int(r.policies[i])].reasonJSON)
+                out.append(contentsOf: p.json(p.reasonRanges, Int(r.policies[i])))
             }
         case .noPolicyAllows: append(&out, "\"no policy allows the request\"")
         case .noScopeGranted: append(&out, "\"none of the requested scopes is granted\"")
@@ -51,7 +51,7 @@ enum AnswerWriter {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             let policy = Int(r.reportOnly[i])
             append(&out, "{\"policy\":")
-            out.append(contentsOf: p.policies[policy].nameJSON)
+            out.append(contentsOf: p.json(p.nameRanges, policy))
             append(&out, ",\"would\":")
             switch EffectKind(rawValue: p.effects[policy]) ?? .deny {
             case .allow: append(&out, "\"allow\"}")
@@ -70,7 +70,7 @@ enum AnswerWriter {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             let policy = Int(s.errorPolicies[i])
             append(&out, "{\"policy\":")
-            out.append(contentsOf: p.policies[policy].nameJSON)
+            out.append(contentsOf: p.json(p.nameRanges, policy))
             append(&out, ",\"code\":\"")
             var code = s.errors[i].code.rawValue
             code.withUTF8 { out.append(contentsOf: $0) }

@@ -129,6 +129,12 @@ final class Program: @unchecked Sendable {
     let policies: [PolicyInfo]
     let effects: UnsafeBufferPointer<UInt8>
     let entries: UnsafeBufferPointer<Int32>
+    /// Each policy's name and reason, pre-rendered as JSON strings, back to
+    /// back, with their ranges: the answer writer copies them without
+    /// touching (retaining) the `policies` array.
+    let answerText: UnsafeBufferPointer<UInt8>
+    let nameRanges: UnsafeBufferPointer<TableRange>
+    let reasonRanges: UnsafeBufferPointer<TableRange>
     /// Controls per policy, flattened: lifetime (`Int64.min` = none), scope
     /// ceiling (count -1 = none) and require ranges into `controlIDs`.
     let lifetimes: UnsafeBufferPointer<Int64>
@@ -169,6 +175,16 @@ final class Program: @unchecked Sendable {
         effects = Program.freeze(parts.policies.map { EffectKind($0.effect).rawValue })
         entries = Program.freeze(parts.policies.map(\.entry))
         lifetimes = Program.freeze(parts.policies.map { $0.lifetime ?? Int64.min })
+        var text: [UInt8] = [], names: [TableRange] = [], reasons: [TableRange] = []
+        for policy in parts.policies {
+            names.append(TableRange(start: Int32(text.count), count: Int32(policy.nameJSON.count)))
+            text += policy.nameJSON
+            reasons.append(TableRange(start: Int32(text.count), count: Int32(policy.reasonJSON.count)))
+            text += policy.reasonJSON
+        }
+        answerText = Program.freeze(text)
+        nameRanges = Program.freeze(names)
+        reasonRanges = Program.freeze(reasons)
         var ids: [Int32] = []
         var ceilings: [TableRange] = []
         var requires: [TableRange] = []
@@ -215,6 +231,7 @@ final class Program: @unchecked Sendable {
 
     deinit {
         effects.deallocate(); entries.deallocate(); lifetimes.deallocate(); ceilings.deallocate()
+        answerText.deallocate(); nameRanges.deallocate(); reasonRanges.deallocate()
         requires.deallocate(); controlIDs.deallocate(); modes.deallocate(); code.deallocate(); constants.deallocate()
         setCells.deallocate(); setKeys.deallocate(); sets.deallocate(); networks.deallocate()
         cidrTables.deallocate(); dynamicReads.deallocate(); hot.deallocate()
@@ -230,6 +247,13 @@ final class Program: @unchecked Sendable {
     }
 
     var dynamicSlotCount: Int { dynamicSlotNames.count }
+
+    /// The pre-rendered JSON name (or reason) of a policy.
+    @inline(__always)
+    func json(_ ranges: UnsafeBufferPointer<TableRange>, _ policy: Int) -> UnsafeBufferPointer<UInt8> {
+        let r = ranges[policy]
+        return UnsafeBufferPointer(start: answerText.baseAddress! + Int(r.start), count: Int(r.count))
+    }
 
     var columns: PolicyColumns {
         PolicyColumns(effects: effects, modes: modes, entries: entries, lifetimes: lifetimes, ceilings: ceilings,
