@@ -100,7 +100,7 @@ struct Compiler {
         let start = parts.code.count
         compileTest(e)
         if parts.code.count == start + 1, var last = Instruction(decoding: parts.code[start]),
-           OpcodeInfo[last.op].isTest, last.op != .set {
+           OpcodeInfo[last.op].isTest {
             last.k |= exit
             parts.code[start] = last.encoded
             return

@@ -107,23 +107,8 @@ struct JSONCursor {
         // Fast path: most strings are short plain ASCII; find the closing quote
         // and copy the run at once. Anything else (escapes, control bytes,
         // non-ASCII, an overlong or unterminated string) takes the careful loop.
-        var scan = position
         let limit = min(end, position + Frame.maxString + 1)
-        // Eight bytes at a time while none of them is special (SWAR: a byte is
-        // special if its high bit is set, it is below 0x20, or it is `"` or `\\`).
-        while scan + 8 <= limit {
-            let x = UnsafeRawPointer(base + scan).loadUnaligned(as: UInt64.self)
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
-            let special = (x | ((x &- ones &* 0x20) & ~x)
-                | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
-            guard special == 0 else {
-                // The lowest flagged byte is always a real one (borrows only run upward).
-                scan += special.trailingZeroBitCount >> 3
-                break
-            }
-            scan += 8
-        }
+        var scan = StringScan.skipPlain(base, from: position, to: limit, stopAtNonASCII: true)
         while scan < limit {
             let b = base[scan]
             guard b &- 0x20 < 0x60, b != 0x22, b != 0x5C else { break }

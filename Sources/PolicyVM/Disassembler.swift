@@ -65,7 +65,7 @@ public enum Disassembler {
         guard let i = Instruction(decoding: p.code[pc]) else { return (String(format4(pc)) + "  ???", pc + 1) }
         let info = OpcodeInfo[i.op]
         var fields: [String] = []
-        if info.isTest, i.k & 1 == 1, i.op != .set { fields.append("not") }
+        if info.isTest, i.k & 1 == 1 { fields.append("not") }
         switch i.op {
         case .cmp: fields.append(CompareOperator.allCases[min(Int(i.x), 5)].rawValue)
         case .forprep, .forloop: fields.append(i.x == 0 ? "any" : "all")
@@ -93,7 +93,7 @@ public enum Disassembler {
                 fields.append("\(prefix)\(value)")
             }
         }
-        if i.op == .target || info.isTest && i.op != .set {
+        if info.isTest || i.op == .target {
             if i.k & Instruction.exitNotMatched != 0 { fields.append("else not matched") }
             else if i.k & Instruction.exitNotApplicable != 0 { fields.append("else not applicable") }
         }

@@ -94,13 +94,13 @@ struct HotTables {
             transitions += compiled.transitions
             offsets += compiled.offsets
         }
-        self.globs = HotTables.freeze(entries)
-        globTokens = HotTables.freeze(tokens)
-        globBytes = HotTables.freeze(bytes)
-        self.schedules = HotTables.freeze(scheduleEntries)
-        self.transitions = HotTables.freeze(transitions)
-        self.offsets = HotTables.freeze(offsets)
-        regexCodes = HotTables.freeze(regexes.codes)
+        self.globs = Program.freeze(entries)
+        globTokens = Program.freeze(tokens)
+        globBytes = Program.freeze(bytes)
+        self.schedules = Program.freeze(scheduleEntries)
+        self.transitions = Program.freeze(transitions)
+        self.offsets = Program.freeze(offsets)
+        regexCodes = Program.freeze(regexes.codes)
         regexContext = regexes.context
         symbolBlob = UnsafePointer(symbols.blob.baseAddress!)
         symbolStarts = UnsafePointer(symbols.starts.baseAddress!)
@@ -135,9 +135,9 @@ struct HotTables {
                 }
             }
         }
-        self.regexBits = HotTables.freeze(regexBits)
-        self.regexCached = HotTables.freeze(regexCached)
-        self.globBits = HotTables.freeze(globBits)
+        self.regexBits = Program.freeze(regexBits)
+        self.regexCached = Program.freeze(regexCached)
+        self.globBits = Program.freeze(globBits)
     }
 
     func deallocate() {
@@ -146,11 +146,6 @@ struct HotTables {
         regexBits.deallocate(); regexCached.deallocate(); globBits.deallocate()
     }
 
-    static func freeze<T>(_ items: [T]) -> UnsafeBufferPointer<T> {
-        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, items.count))
-        _ = buffer.initialize(from: items)
-        return UnsafeBufferPointer(rebasing: buffer[0..<items.count])
-    }
 
     // MARK: The operations the VM runs on them
 

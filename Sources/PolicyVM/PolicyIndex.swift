@@ -41,15 +41,15 @@ final class PolicyIndex: @unchecked Sendable {
     init(policyCount: Int, always: [Int32], rows: [[TableRange]], intervals: [(UInt64, UInt64, TableRange)],
          lists: [Int32], guards: [IndexGuard?]) {
         self.policyCount = policyCount
-        self.always = HotTables.freeze(always)
-        self.rows = rows.map { HotTables.freeze($0) }
-        rowBases = HotTables.freeze(self.rows.map { $0.isEmpty ? nil : $0.baseAddress })
-        rowCounts = HotTables.freeze(self.rows.map(\.count))
-        slotSignals = HotTables.freeze(IndexGuard.slots.map { Int($0.signal.rawValue) })
-        intervalHigh = HotTables.freeze(intervals.map(\.0))
-        intervalLow = HotTables.freeze(intervals.map(\.1))
-        intervalLists = HotTables.freeze(intervals.map(\.2))
-        self.lists = HotTables.freeze(lists)
+        self.always = Program.freeze(always)
+        self.rows = rows.map { Program.freeze($0) }
+        rowBases = Program.freeze(self.rows.map { $0.isEmpty ? nil : $0.baseAddress })
+        rowCounts = Program.freeze(self.rows.map(\.count))
+        slotSignals = Program.freeze(IndexGuard.slots.map { Int($0.signal.rawValue) })
+        intervalHigh = Program.freeze(intervals.map(\.0))
+        intervalLow = Program.freeze(intervals.map(\.1))
+        intervalLists = Program.freeze(intervals.map(\.2))
+        self.lists = Program.freeze(lists)
         self.guards = guards
     }
 

@@ -240,7 +240,7 @@ final class Program: @unchecked Sendable {
 
     /// Copies an array into a buffer owned by the program (at least one element
     /// is allocated so the base address is never nil).
-    private static func freeze<T>(_ items: [T]) -> UnsafeBufferPointer<T> {
+    static func freeze<T>(_ items: [T]) -> UnsafeBufferPointer<T> {
         let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, items.count))
         _ = buffer.initialize(from: items)
         return UnsafeBufferPointer(rebasing: buffer[0..<items.count])

@@ -100,7 +100,7 @@ struct VM {
             }
         }
         @inline(__always) func element(_ set: Cell, _ i: Int) -> Cell {
-            set.a == 0 ? elements[Int(set.b) + i] : setCells[Int(sets[Int(set.b)].start) + i]
+            VM.element(set, i, elements: elements, setCells: setCells, sets: sets)
         }
 
         var pc = Int(entry)
@@ -283,6 +283,12 @@ struct VM {
     /// Element `i` of a set cell (frame elements or a constant set).
     @inline(__always)
     func element(_ set: Cell, _ i: Int) -> Cell {
+        VM.element(set, i, elements: elements, setCells: setCells, sets: sets)
+    }
+
+    @inline(__always)
+    static func element(_ set: Cell, _ i: Int, elements: UnsafePointer<Cell>, setCells: UnsafePointer<Cell>,
+                        sets: UnsafePointer<TableRange>) -> Cell {
         set.a == 0 ? elements[Int(set.b) + i] : setCells[Int(sets[Int(set.b)].start) + i]
     }
 

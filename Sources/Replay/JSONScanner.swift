@@ -1,4 +1,5 @@
 import Foundation
+import PolicyVM
 
 /// A byte range inside a line or an answer buffer.
 struct ByteSpan: Equatable {
@@ -126,18 +127,7 @@ enum JSONScanner {
     static func skipString(_ p: UnsafeRawBufferPointer, _ i: inout Int) -> Bool {
         var j = i + 1
         let n = p.count
-        // Eight bytes at a time while none is `"`, `\\` or a control byte (SWAR).
-        if let base = p.baseAddress {
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            while j + 8 <= n {
-                let x = (base + j).loadUnaligned(as: UInt64.self)
-                let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
-                let special = (((x &- ones &* 0x20) & ~x) | ((quote &- ones) & ~quote)
-                    | ((backslash &- ones) & ~backslash)) & highs
-                if special != 0 { j += special.trailingZeroBitCount >> 3; break }
-                j += 8
-            }
-        }
+        if let base = p.baseAddress { j = StringScan.skipPlain(base, from: j, to: n, stopAtNonASCII: false) }
         while j < n {
             let c = p[j]
             if c == UInt8(ascii: "\"") { i = j + 1; return true }

@@ -3,6 +3,16 @@ import Testing
 
 /// Runs the built `agate` binary for the identity and token tests.
 enum IdentityCLI {
+    /// Runs `agate` in `directory` and records an issue unless it exits with `status`.
+    @discardableResult
+    static func expect(_ arguments: [String], in directory: String, status: Int32 = 0,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> Output {
+        let output = try run(arguments, in: directory)
+        #expect(output.status == status, "agate \(arguments.joined(separator: " ")): \(output.stderr)",
+                sourceLocation: sourceLocation)
+        return output
+    }
+
     static let binary: String? = {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("agate"),
@@ -63,54 +73,44 @@ struct IdentityCLITests {
         }
         """
 
-    /// Runs `agate` in `directory`, expecting `status`.
-    @discardableResult
-    func agate(_ arguments: [String], in directory: String, status: Int32 = 0,
-               sourceLocation: SourceLocation = #_sourceLocation) throws -> IdentityCLI.Output {
-        let output = try IdentityCLI.run(arguments, in: directory)
-        #expect(output.status == status, "agate \(arguments.joined(separator: " ")): \(output.stderr)",
-                sourceLocation: sourceLocation)
-        return output
-    }
-
     @Test func createRegisterIssueDisableDenyAudit() throws {
         let dir = try IdentityCLI.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.policy.write(toFile: dir + "/policy.agate", atomically: true, encoding: .utf8)
         let db = ["--db", "ids.db", "--actor", "alice"]
 
-        try agate(["keys", "generate", "--keys", "keys"], in: dir)
-        try agate(["identity"] + db + ["blueprint", "create", "finance-reporting", "--scope", "Reports.Read",
+        try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir)
+        try IdentityCLI.expect(["identity"] + db + ["blueprint", "create", "finance-reporting", "--scope", "Reports.Read",
                                          "--max-lifetime", "1h", "--description", "Reads reports"], in: dir)
-        try agate(["identity"] + db + ["agent", "create", "report-bot", "--blueprint", "finance-reporting",
+        try IdentityCLI.expect(["identity"] + db + ["agent", "create", "report-bot", "--blueprint", "finance-reporting",
                                          "--sponsor", "alice@contoso.com", "--group", "finance"], in: dir)
-        let kid = try agate(["keys", "pair", "--private", "agent.jwk", "--public", "agent.pub.jwk"], in: dir)
+        let kid = try IdentityCLI.expect(["keys", "pair", "--private", "agent.jwk", "--public", "agent.pub.jwk"], in: dir)
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try agate(["identity"] + db + ["credential", "add", "--agent", "report-bot", "--jwk", "agent.pub.jwk"], in: dir)
+        try IdentityCLI.expect(["identity"] + db + ["credential", "add", "--agent", "report-bot", "--jwk", "agent.pub.jwk"], in: dir)
 
         let issue = ["token", "issue", "--db", "ids.db", "--keys", "keys", "--policies", "policy.agate",
                      "--audience", "https://finance.contoso.com", "--scope", "Reports.Read", "--scope", "Reports.Write",
                      "--ip", "10.1.2.3", "--country", "GB"]
         func assertion() throws -> String {
-            try agate(["token", "assertion", "--key", "agent.jwk", "--agent", "report-bot"], in: dir)
+            try IdentityCLI.expect(["token", "assertion", "--key", "agent.jwk", "--agent", "report-bot"], in: dir)
                 .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let granted = IdentityCLI.json(try agate(issue + ["--assertion", try assertion()], in: dir).stdout)
+        let granted = IdentityCLI.json(try IdentityCLI.expect(issue + ["--assertion", try assertion()], in: dir).stdout)
         #expect(granted["token_type"] as? String == "Bearer")
         #expect(granted["scope"] as? String == "Reports.Read")
         #expect(granted["expires_in"] as? Int == 900)
         let token = try #require(granted["access_token"] as? String)
         #expect(token.split(separator: ".").count == 3)
-        let jwks = try agate(["keys", "jwks", "--keys", "keys"], in: dir).stdout
+        let jwks = try IdentityCLI.expect(["keys", "jwks", "--keys", "keys"], in: dir).stdout
         #expect(jwks.contains(#""kty":"EC""#) && !jwks.contains(#""d":"#))
 
-        try agate(["identity"] + db + ["agent", "disable", "report-bot"], in: dir)
-        let denied = try agate(issue + ["--assertion", try assertion()], in: dir, status: 1)
+        try IdentityCLI.expect(["identity"] + db + ["agent", "disable", "report-bot"], in: dir)
+        let denied = try IdentityCLI.expect(issue + ["--assertion", try assertion()], in: dir, status: 1)
         let error = IdentityCLI.json(denied.stdout)
         #expect(error["error"] as? String == "access_denied")
         #expect((error["reasons"] as? [String])?.first == "agent `report-bot` is disabled")
 
-        let audit = try agate(["identity", "audit", "--db", "ids.db", "--json"], in: dir).stdout
+        let audit = try IdentityCLI.expect(["identity", "audit", "--db", "ids.db", "--json"], in: dir).stdout
             .split(separator: "\n").map { IdentityCLI.json(String($0)) }
         #expect(audit.map { $0["action"] as? String } == [
             "blueprint.created", "agent.created", "credential.added", "token.issued", "agent.disabled", "token.denied",
@@ -124,27 +124,27 @@ struct IdentityCLITests {
         let dir = try IdentityCLI.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.policy.write(toFile: dir + "/policy.agate", atomically: true, encoding: .utf8)
-        try agate(["keys", "generate", "--keys", "keys"], in: dir)
-        try agate(["identity", "--db", "ids.db", "blueprint", "create", "finance-reporting"], in: dir)
+        try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir)
+        try IdentityCLI.expect(["identity", "--db", "ids.db", "blueprint", "create", "finance-reporting"], in: dir)
         for agent in ["planner-bot", "report-bot"] {
-            try agate(["identity", "--db", "ids.db", "agent", "create", agent, "--blueprint", "finance-reporting",
+            try IdentityCLI.expect(["identity", "--db", "ids.db", "agent", "create", agent, "--blueprint", "finance-reporting",
                        "--sponsor", "alice@contoso.com"], in: dir)
-            try agate(["keys", "pair", "--private", agent + ".jwk", "--public", agent + ".pub.jwk", "--alg", "EdDSA"],
+            try IdentityCLI.expect(["keys", "pair", "--private", agent + ".jwk", "--public", agent + ".pub.jwk", "--alg", "EdDSA"],
                       in: dir)
-            try agate(["identity", "--db", "ids.db", "credential", "add", "--agent", agent, "--jwk", agent + ".pub.jwk"],
+            try IdentityCLI.expect(["identity", "--db", "ids.db", "credential", "add", "--agent", agent, "--jwk", agent + ".pub.jwk"],
                       in: dir)
         }
         func assertion(_ agent: String) throws -> String {
-            try agate(["token", "assertion", "--key", agent + ".jwk", "--agent", agent], in: dir)
+            try IdentityCLI.expect(["token", "assertion", "--key", agent + ".jwk", "--agent", agent], in: dir)
                 .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let issue = ["token", "issue", "--db", "ids.db", "--keys", "keys", "--policies", "policy.agate",
                      "--scope", "Reports.Read"]
         // planner-bot gets a token for report-bot, which exchanges it to act on planner-bot's behalf.
-        let first = IdentityCLI.json(try agate(issue + ["--audience", "report-bot", "--assertion",
+        let first = IdentityCLI.json(try IdentityCLI.expect(issue + ["--audience", "report-bot", "--assertion",
                                                         try assertion("planner-bot")], in: dir).stdout)
         let subject = try #require(first["access_token"] as? String)
-        let lines = try agate(issue + ["--audience", "https://finance.contoso.com", "--assertion",
+        let lines = try IdentityCLI.expect(issue + ["--audience", "https://finance.contoso.com", "--assertion",
                                        try assertion("report-bot"), "--subject-token", subject, "--claims"], in: dir)
             .stdout.split(separator: "\n").map { IdentityCLI.json(String($0)) }
         #expect(lines.first?["issued_token_type"] as? String == "urn:ietf:params:oauth:token-type:access_token")
@@ -165,11 +165,11 @@ struct IdentityCLITests {
               allow { token_lifetime 5m }
             }
             """.write(toFile: dir + "/policy.agate", atomically: true, encoding: .utf8)
-        try agate(["keys", "generate", "--keys", "keys"], in: dir)
-        try agate(["identity", "demo", "--db", "ids.db"], in: dir)
-        let assertion = try agate(["token", "assertion", "--key", "demo-agent.jwk", "--agent", "demo-agent"], in: dir)
+        try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir)
+        try IdentityCLI.expect(["identity", "demo", "--db", "ids.db"], in: dir)
+        let assertion = try IdentityCLI.expect(["token", "assertion", "--key", "demo-agent.jwk", "--agent", "demo-agent"], in: dir)
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let answer = IdentityCLI.json(try agate(["token", "issue", "--db", "ids.db", "--keys", "keys", "--policies",
+        let answer = IdentityCLI.json(try IdentityCLI.expect(["token", "issue", "--db", "ids.db", "--keys", "keys", "--policies",
                                                  "policy.agate", "--assertion", assertion, "--audience",
                                                  "https://reports.example.com"], in: dir).stdout)
         #expect(answer["expires_in"] as? Int == 300)
@@ -179,24 +179,24 @@ struct IdentityCLITests {
     @Test func listsAndShowsAsJSON() throws {
         let dir = try IdentityCLI.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try agate(["identity", "blueprint", "create", "readonly-bot", "--db", "ids.db", "--max-lifetime", "10m"], in: dir)
-        try agate(["identity", "agent", "create", "a1", "--db", "ids.db", "--blueprint", "readonly-bot",
+        try IdentityCLI.expect(["identity", "blueprint", "create", "readonly-bot", "--db", "ids.db", "--max-lifetime", "10m"], in: dir)
+        try IdentityCLI.expect(["identity", "agent", "create", "a1", "--db", "ids.db", "--blueprint", "readonly-bot",
                    "--sponsor", "bob", "--attribute", "tier=2", "--attribute", "eu=true", "--expires", "30d"], in: dir)
-        try agate(["identity", "blueprint", "disable", "readonly-bot", "--db", "ids.db"], in: dir)
-        let list = try agate(["identity", "agent", "list", "--db", "ids.db", "--json"], in: dir).stdout
+        try IdentityCLI.expect(["identity", "blueprint", "disable", "readonly-bot", "--db", "ids.db"], in: dir)
+        let list = try IdentityCLI.expect(["identity", "agent", "list", "--db", "ids.db", "--json"], in: dir).stdout
         let agents = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
         #expect(agents.first?["standing"] as? String == "blueprint-disabled")
         #expect(agents.first?["state"] as? String == "active")
         #expect((agents.first?["attributes"] as? [String: Any])?["eu"] as? Bool == true)
-        let blueprint = IdentityCLI.json(try agate(["identity", "blueprint", "show", "readonly-bot", "--db", "ids.db",
+        let blueprint = IdentityCLI.json(try IdentityCLI.expect(["identity", "blueprint", "show", "readonly-bot", "--db", "ids.db",
                                                     "--json"], in: dir).stdout)
         #expect(blueprint["max_token_lifetime_s"] as? Int == 600)
         #expect(blueprint["state"] as? String == "disabled")
-        let updated = IdentityCLI.json(try agate(["identity", "agent", "update", "a1", "--db", "ids.db", "--sponsor",
+        let updated = IdentityCLI.json(try IdentityCLI.expect(["identity", "agent", "update", "a1", "--db", "ids.db", "--sponsor",
                                                   "carol", "--no-expiry", "--json"], in: dir).stdout)
         #expect(updated["sponsor"] as? String == "carol")
         #expect(updated["expires"] == nil)
-        let audit = try agate(["identity", "audit", "--db", "ids.db", "--target", "a1", "--json"], in: dir).stdout
+        let audit = try IdentityCLI.expect(["identity", "audit", "--db", "ids.db", "--target", "a1", "--json"], in: dir).stdout
         #expect(audit.split(separator: "\n").count == 2)
         #expect(audit.contains(#""action":"agent.changed""#))
     }
@@ -204,31 +204,31 @@ struct IdentityCLITests {
     @Test func mistakesGetOneLineErrors() throws {
         let dir = try IdentityCLI.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let missing = try agate(["identity", "agent", "create", "a1", "--db", "ids.db", "--blueprint", "nope",
+        let missing = try IdentityCLI.expect(["identity", "agent", "create", "a1", "--db", "ids.db", "--blueprint", "nope",
                                  "--sponsor", "bob"], in: dir, status: 1)
         #expect(missing.stderr == "error: unknown blueprint `nope`\n")
         try "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\",\"d\":\"AA\"}"
             .write(toFile: dir + "/private.jwk", atomically: true, encoding: .utf8)
-        try agate(["identity", "blueprint", "create", "b", "--db", "ids.db"], in: dir)
-        try agate(["identity", "agent", "create", "a1", "--db", "ids.db", "--blueprint", "b", "--sponsor", "bob"], in: dir)
-        let secret = try agate(["identity", "credential", "add", "--db", "ids.db", "--agent", "a1", "--jwk",
+        try IdentityCLI.expect(["identity", "blueprint", "create", "b", "--db", "ids.db"], in: dir)
+        try IdentityCLI.expect(["identity", "agent", "create", "a1", "--db", "ids.db", "--blueprint", "b", "--sponsor", "bob"], in: dir)
+        let secret = try IdentityCLI.expect(["identity", "credential", "add", "--db", "ids.db", "--agent", "a1", "--jwk",
                                 "private.jwk"], in: dir, status: 1)
         #expect(secret.stderr.contains("register the public key only"))
-        try agate(["keys", "jwks", "--keys", "nowhere"], in: dir, status: 1)
+        try IdentityCLI.expect(["keys", "jwks", "--keys", "nowhere"], in: dir, status: 1)
     }
 
     @Test func keyRotationKeepsThePreviousKeyPublished() throws {
         let dir = try IdentityCLI.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let first = try agate(["keys", "generate", "--keys", "keys"], in: dir).stdout
+        let first = try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        try agate(["keys", "generate", "--keys", "keys"], in: dir, status: 1)
-        let second = try agate(["keys", "rotate", "--keys", "keys"], in: dir).stdout
+        try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir, status: 1)
+        let second = try IdentityCLI.expect(["keys", "rotate", "--keys", "keys"], in: dir).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        var jwks = try agate(["keys", "jwks", "--keys", "keys"], in: dir).stdout
+        var jwks = try IdentityCLI.expect(["keys", "jwks", "--keys", "keys"], in: dir).stdout
         #expect(jwks.contains(first) && jwks.contains(second))
-        try agate(["keys", "retire", "--keys", "keys", first], in: dir)
-        jwks = try agate(["keys", "jwks", "--keys", "keys"], in: dir).stdout
+        try IdentityCLI.expect(["keys", "retire", "--keys", "keys", first], in: dir)
+        jwks = try IdentityCLI.expect(["keys", "jwks", "--keys", "keys"], in: dir).stdout
         #expect(!jwks.contains(first) && jwks.contains(second))
     }
 }

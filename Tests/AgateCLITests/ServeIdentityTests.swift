@@ -33,31 +33,22 @@ import Testing
         }
     }
 
-    @discardableResult
-    func agate(_ arguments: [String], in directory: String, status: Int32 = 0,
-               sourceLocation: SourceLocation = #_sourceLocation) throws -> IdentityCLI.Output {
-        let output = try IdentityCLI.run(arguments, in: directory)
-        #expect(output.status == status, "agate \(arguments.joined(separator: " ")): \(output.stderr)",
-                sourceLocation: sourceLocation)
-        return output
-    }
-
     @Test func tokensAndSubjectsComeFromTheStore() async throws {
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         let dir = temporary.path
         try temporary.write("policy.agate", Self.policy)
         let db = ["identity", "--db", "ids.db", "--actor", "alice"]
-        try agate(["keys", "generate", "--keys", "keys"], in: dir)
-        try agate(db + ["blueprint", "create", "finance-reporting", "--scope", "Reports.Read", "--max-lifetime", "1h"],
+        try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir)
+        try IdentityCLI.expect(db + ["blueprint", "create", "finance-reporting", "--scope", "Reports.Read", "--max-lifetime", "1h"],
                   in: dir)
-        try agate(db + ["blueprint", "create", "marketing"], in: dir)
-        try agate(db + ["agent", "create", "report-bot", "--blueprint", "finance-reporting",
+        try IdentityCLI.expect(db + ["blueprint", "create", "marketing"], in: dir)
+        try IdentityCLI.expect(db + ["agent", "create", "report-bot", "--blueprint", "finance-reporting",
                         "--sponsor", "alice@contoso.com", "--group", "finance"], in: dir)
-        try agate(db + ["agent", "create", "promo-bot", "--blueprint", "marketing", "--sponsor", "bob@contoso.com"],
+        try IdentityCLI.expect(db + ["agent", "create", "promo-bot", "--blueprint", "marketing", "--sponsor", "bob@contoso.com"],
                   in: dir)
-        try agate(["keys", "pair", "--private", "agent.jwk", "--public", "agent.pub.jwk"], in: dir)
-        try agate(db + ["credential", "add", "--agent", "report-bot", "--jwk", "agent.pub.jwk"], in: dir)
+        try IdentityCLI.expect(["keys", "pair", "--private", "agent.jwk", "--public", "agent.pub.jwk"], in: dir)
+        try IdentityCLI.expect(db + ["credential", "add", "--agent", "report-bot", "--jwk", "agent.pub.jwk"], in: dir)
 
         let socket = temporary.file("agate.sock")
         let log = temporary.file("decisions.jsonl")
@@ -70,7 +61,7 @@ import Testing
         defer { client.close() }
 
         func token(_ id: Int) throws -> [String: Any] {
-            let assertion = try agate(["token", "assertion", "--key", "agent.jwk", "--agent", "report-bot"], in: dir)
+            let assertion = try IdentityCLI.expect(["token", "assertion", "--key", "agent.jwk", "--agent", "report-bot"], in: dir)
                 .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             client.send(#"{"id":\#(id),"op":"token","params":{"grant_type":"client_credentials","client_assertion":"\#(assertion)","audience":"https://finance.contoso.com","scope":"Reports.Read","location":{"ip":"10.1.2.3","country":"GB"}}}"# + "\n")
             return try #require(IdentityCLI.json(client.readLines(1).first ?? "") as [String: Any]?)
@@ -85,7 +76,7 @@ import Testing
         #expect(granted["id"] as? Int == 1)
         #expect(granted["token_type"] as? String == "Bearer")
         let accessToken = try #require(granted["access_token"] as? String)
-        let jwks = try agate(["keys", "jwks", "--keys", "keys"], in: dir).stdout
+        let jwks = try IdentityCLI.expect(["keys", "jwks", "--keys", "keys"], in: dir).stdout
         let keys = try await JWTKeyCollection().add(jwksJSON: jwks)
         let claims = try await keys.verify(accessToken, as: AccessClaims.self)
         #expect(claims.sub.value == "report-bot")
@@ -105,7 +96,7 @@ import Testing
         #expect(user["decision"] as? String == "allow")
 
         // Disabled with the CLI while the server runs: no token, and evaluate is denied before policy.
-        try agate(db + ["agent", "disable", "report-bot"], in: dir)
+        try IdentityCLI.expect(db + ["agent", "disable", "report-bot"], in: dir)
         let refused = try token(5)
         #expect(refused["error"] as? String == "access_denied")
         #expect(refused["error_code"] as? String == "agent_disabled")
@@ -120,7 +111,7 @@ import Testing
 
         #expect(Self.stop(server) == 0)
 
-        let audit = try agate(["identity", "audit", "--db", "ids.db", "--json"], in: dir).stdout
+        let audit = try IdentityCLI.expect(["identity", "audit", "--db", "ids.db", "--json"], in: dir).stdout
             .split(separator: "\n").map { IdentityCLI.json(String($0)) }.compactMap { $0["action"] as? String }
         #expect(audit == [
             "blueprint.created", "blueprint.created", "agent.created", "agent.created", "credential.added",

@@ -203,15 +203,7 @@ final class Locked<Value: Sendable>: Sendable {
         let socketPath = directory.file("stale.sock")
         // A socket file nobody listens on, as a crashed server leaves it.
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: socketPath.utf8)
-            raw[socketPath.utf8.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let bound = RawSocket.withAddress(socketPath) { bind(descriptor, $0, $1) }
         #expect(bound == 0)
         close(descriptor)
         let process = try AgateBinary.launch(["serve", "--policies", directory.file("main.agate"), "--socket", socketPath])

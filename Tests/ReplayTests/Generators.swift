@@ -91,7 +91,7 @@ enum Generator {
         var text = "{\"subject\":{\(subject)},\"audience\":\"\(random.pick(audiences))\""
             + ",\"scopes\":\(quoted(random.subset(scopes, max: 3))),\"location\":{\(location)}"
             + ",\"risk\":{\"level\":\"\(random.pick(levels))\",\"score\":\(Int.random(in: 0...100, using: &random))}"
-        if random.chance(66) { text += ",\"time\":\"\(rfc3339(time + Int64.random(in: -3600...3600, using: &random)))\"" }
+        if random.chance(66) { text += ",\"time\":\"\(RequestJSONTime.format(time + Int64.random(in: -3600...3600, using: &random)))\"" }
         return text + "}"
     }
 
@@ -101,24 +101,8 @@ enum Generator {
         _ = bytes.withUnsafeBytes { evaluator.decide(json: $0, now: time) }
         bytes.removeAll()
         evaluator.writeAnswerFields(into: &bytes)
-        return "{\"time\":\"\(rfc3339(time))\",\"id\":\(id),\"request\":\(request),"
+        return "{\"time\":\"\(RequestJSONTime.format(time))\",\"id\":\(id),\"request\":\(request),"
             + String(decoding: bytes, as: UTF8.self) + "}"
     }
 
-    /// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-    static func rfc3339(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
-        // Howard Hinnant's civil-from-days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return String(format: "%04ld-%02ld-%02ldT%02ld:%02ld:%02ldZ", year, month, day, rest / 3600, rest / 60 % 60, rest % 60)
-    }
 }

@@ -96,21 +96,17 @@ enum Workload {
     }
 
     static func run(_ benchmark: Benchmark, policySet: CompiledPolicySet, requests: Requests) {
-        var evaluator = Evaluator(policySet)
-        var next = 0
-        requests.bytes.withUnsafeBytes { all in
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                let (offset, length) = requests.ranges[next]
-                next = next + 1 == requests.ranges.count ? 0 : next + 1
-                blackHole(evaluator.decide(json: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]),
-                                           now: 0))
-            }
-            benchmark.stopMeasurement()
-        }
+        ring(benchmark, policySet, requests) { blackHole($0.decide(json: $1, now: 0)) }
     }
 
     static func decode(_ benchmark: Benchmark, policySet: CompiledPolicySet, requests: Requests) {
+        ring(benchmark, policySet, requests) { blackHole($0.decode(json: $1, now: 0)) }
+    }
+
+    /// One evaluator walks the requests in a ring, one request per scaled iteration.
+    @inline(__always)
+    private static func ring(_ benchmark: Benchmark, _ policySet: CompiledPolicySet, _ requests: Requests,
+                             _ step: (inout Evaluator, UnsafeRawBufferPointer) -> Void) {
         var evaluator = Evaluator(policySet)
         var next = 0
         requests.bytes.withUnsafeBytes { all in
@@ -118,8 +114,7 @@ enum Workload {
             for _ in benchmark.scaledIterations {
                 let (offset, length) = requests.ranges[next]
                 next = next + 1 == requests.ranges.count ? 0 : next + 1
-                blackHole(evaluator.decode(json: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]),
-                                           now: 0))
+                step(&evaluator, UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]))
             }
             benchmark.stopMeasurement()
         }

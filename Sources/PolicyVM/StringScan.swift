@@ -1,0 +1,25 @@
+/// Skipping the plain run at the start of a JSON string's contents, eight
+/// bytes at a time (SWAR). Shared by the request decoder and replay's log
+/// scanner, whose loops then handle the byte it stops at.
+public enum StringScan {
+    /// The index of the first byte in `start..<limit` that is `"`, `\`, a
+    /// control byte or (when `stopAtNonASCII`) non-ASCII, or a point at most
+    /// seven bytes before `limit` from which the caller's byte loop goes on.
+    @inlinable @inline(__always)
+    public static func skipPlain(_ base: UnsafeRawPointer, from start: Int, to limit: Int,
+                                 stopAtNonASCII: Bool) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let nonASCII: UInt64 = stopAtNonASCII ? ~0 : 0
+        var i = start
+        while i + 8 <= limit {
+            let x = (base + i).loadUnaligned(as: UInt64.self)
+            let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+            let special = ((x & nonASCII) | ((x &- ones &* 0x20) & ~x)
+                | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
+            // The lowest flagged byte is always a real one (borrows only run upward).
+            if special != 0 { return i + special.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        return i
+    }
+}
