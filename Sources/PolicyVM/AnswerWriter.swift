@@ -7,33 +7,15 @@ enum AnswerWriter {
     static let defaultReason = "no policy allows the request"
     static let noScopeReason = "none of the requested scopes is granted"
 
-    static func write(_ s: EvaluatorState, hash: [UInt8], into out: inout [UInt8]) {
+    static func write(_ s: EvaluatorState, into out: inout [UInt8]) {
+        // unowned(unsafe): the state keeps the program alive; a strong local
+        // would retain the one program every core shares, once per answer.
+        unowned(unsafe) let p = s.program
         let r = s.result
-        let p = s.program
-        append(&out, r.decision == .allow ? "\"decision\":\"allow\",\"policies\":[" : "\"decision\":\"deny\",\"policies\":[")
-        for i in 0..<r.policyCount {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: p.json(p.nameRanges, Int(r.policies[i])))
-        }
-        append(&out, "],\"controls\":")
-        if r.hasControls {
-            append(&out, "{\"token_lifetime_s\":")
-            if r.lifetime == .min { append(&out, "null") } else { JSONWriter.appendInt(r.lifetime, to: &out) }
-            append(&out, ",\"scopes\":[")
-            for i in 0..<r.scopeCount {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                let cell = s.frame.elements[Int(r.scopes[i])]
-                JSONWriter.appendEscaped(VMValues.bytes(cell, frame: s.frame.bytes, symbols: p.lookup), to: &out)
-            }
-            append(&out, "],\"require\":[")
-            for i in 0..<r.requireCount {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONWriter.appendEscaped(p.lookup.bytes(Int64(r.require[i])), to: &out)
-            }
-            append(&out, "]}")
-        } else {
-            append(&out, "null")
-        }
+        append(&out, r.decision == .allow ? "\"decision\":\"allow\",\"policies\":" : "\"decision\":\"deny\",\"policies\":")
+        writePolicies(s, into: &out)
+        append(&out, ",\"controls\":")
+        writeControls(s, into: &out)
         append(&out, ",\"reasons\":[")
         switch r.reasons {
         case .none: break
@@ -46,20 +28,9 @@ enum AnswerWriter {
         case .noScopeGranted: append(&out, "\"none of the requested scopes is granted\"")
         case .invalidRequest: append(&out, "\"the request is invalid\"")
         }
-        append(&out, "],\"report_only\":[")
-        for i in 0..<r.reportOnlyCount {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            let policy = Int(r.reportOnly[i])
-            append(&out, "{\"policy\":")
-            out.append(contentsOf: p.json(p.nameRanges, policy))
-            append(&out, ",\"would\":")
-            switch EffectKind(rawValue: p.effects[policy]) ?? .deny {
-            case .allow: append(&out, "\"allow\"}")
-            case .deny: append(&out, "\"deny\"}")
-            case .limit: append(&out, "\"limit\"}")
-            }
-        }
-        append(&out, "],\"errors\":[")
+        append(&out, "],\"report_only\":")
+        writeReportOnly(s, into: &out)
+        append(&out, ",\"errors\":[")
         if let invalid = s.invalid {
             var w = JSONWriter(out)
             w.errorObject(policy: nil, code: EvaluationErrorCode.invalidRequest.rawValue, path: s.invalidPath,
@@ -86,7 +57,59 @@ enum AnswerWriter {
             message.withUTF8 { JSONWriter.appendEscaped($0, to: &out) }
         }
         append(&out, "],\"policyset\":")
-        out.append(contentsOf: hash)
+        out.append(contentsOf: s.hashJSON)
+    }
+
+    /// The `policies` array: `["a","b"]`.
+    static func writePolicies(_ s: EvaluatorState, into out: inout [UInt8]) {
+        unowned(unsafe) let p = s.program
+        let r = s.result
+        out.append(UInt8(ascii: "["))
+        for i in 0..<r.policyCount {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: p.json(p.nameRanges, Int(r.policies[i])))
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// The `controls` object, or `null` when none are granted.
+    static func writeControls(_ s: EvaluatorState, into out: inout [UInt8]) {
+        let r = s.result
+        guard r.hasControls else { return append(&out, "null") }
+        append(&out, "{\"token_lifetime_s\":")
+        if r.lifetime == .min { append(&out, "null") } else { JSONWriter.appendInt(r.lifetime, to: &out) }
+        append(&out, ",\"scopes\":[")
+        for i in 0..<r.scopeCount {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            let cell = s.frame.elements[Int(r.scopes[i])]
+            JSONWriter.appendEscaped(VMValues.bytes(cell, frame: s.frame.bytes, symbols: s.lookup), to: &out)
+        }
+        append(&out, "],\"require\":[")
+        for i in 0..<r.requireCount {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.appendEscaped(s.lookup.bytes(Int64(r.require[i])), to: &out)
+        }
+        append(&out, "]}")
+    }
+
+    /// The `report_only` array: `[{"policy":"a","would":"deny"}]`.
+    static func writeReportOnly(_ s: EvaluatorState, into out: inout [UInt8]) {
+        unowned(unsafe) let p = s.program
+        let r = s.result
+        out.append(UInt8(ascii: "["))
+        for i in 0..<r.reportOnlyCount {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            let policy = Int(r.reportOnly[i])
+            append(&out, "{\"policy\":")
+            out.append(contentsOf: p.json(p.nameRanges, policy))
+            append(&out, ",\"would\":")
+            switch EffectKind(rawValue: s.columns.effects[policy]) ?? .deny {
+            case .allow: append(&out, "\"allow\"}")
+            case .deny: append(&out, "\"deny\"}")
+            case .limit: append(&out, "\"limit\"}")
+            }
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     @inline(__always)

@@ -9,25 +9,40 @@ import PolicyLanguage
 /// Request.swift): strings interned against the program's symbols, sets as
 /// deduplicated element ranges, time as epoch seconds, IP as 128 bits.
 /// Strict: any deviation is a `DecodeFailure` naming the JSON path.
+///
+/// It holds no reference to the shared program, only copies of its frozen
+/// tables: on a many-core server or replay, retaining one shared object per
+/// request bounces its cache line between cores.
 struct RequestDecoder {
     let frame: Frame
     let symbols: SymbolLookup
-    let program: Program
+    /// Per dynamic root: symbol id → frame slot (-1: no policy reads it).
+    let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
     var cursor: JSONCursor
 
-    /// Decodes `input`; `now` stands in for an absent `time`.
-    static func decode(_ input: UnsafeRawBufferPointer, now: Int64, into frame: Frame,
-                       program: Program) throws(DecodeFailure) {
+    /// Decodes `input`, which must hold the request object and nothing else;
+    /// `now` stands in for an absent `time`.
+    static func decode(_ input: UnsafeRawBufferPointer, now: Int64, into frame: Frame, symbols: SymbolLookup,
+                       dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>) throws(DecodeFailure) {
+        _ = try decode(input, now: now, into: frame, symbols: symbols, dynamicSlots: dynamicSlots, trailing: false)
+    }
+
+    /// Decodes the request object at the start of `input`; with `trailing`,
+    /// text may follow it. Returns the offset just past the object.
+    static func decode(_ input: UnsafeRawBufferPointer, now: Int64, into frame: Frame, symbols: SymbolLookup,
+                       dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>,
+                       trailing: Bool) throws(DecodeFailure) -> Int {
         frame.reset()
         frame.reserve(forInput: input.count)
-        var decoder = RequestDecoder(frame: frame, symbols: program.lookup, program: program, cursor: JSONCursor(input))
-        try decoder.request(now: now)
+        var decoder = RequestDecoder(frame: frame, symbols: symbols, dynamicSlots: dynamicSlots, cursor: JSONCursor(input))
+        try decoder.request(now: now, trailing: trailing)
+        return decoder.cursor.position
     }
 
     // MARK: Top level
 
-    private mutating func request(now: Int64) throws(DecodeFailure) {
-        let root = JSONPath("")
+    private mutating func request(now: Int64, trailing: Bool) throws(DecodeFailure) {
+        let root = JSONPath(.root)
         cursor.skipSpace()
         guard cursor.peek == UInt8(ascii: "{"), !cursor.atEnd else {
             throw cursor.fail(root, "a request must be a JSON object, found \(cursor.valueKindName())")
@@ -40,13 +55,13 @@ struct RequestDecoder {
                 let key = try memberKey(root)
                 switch Key(bytes(key)) {
                 case .subject: seen |= 1; try subject()
-                case .audience: seen |= 2; frame.set(.audience, try stringCell(JSONPath("audience")))
-                case .scopes: frame.set(.scopes, try stringSet(JSONPath("scopes"), depth: 2))
+                case .audience: seen |= 2; frame.set(.audience, try stringCell(JSONPath(.audience)))
+                case .scopes: frame.set(.scopes, try stringSet(JSONPath(.scopes), depth: 2))
                 case .location: seen |= 4; try location()
-                case .time: time = try timestamp(JSONPath("time"))
+                case .time: time = try timestamp(JSONPath(.time))
                 case .risk: try risk()
                 case .onBehalfOf: try delegation()
-                case .context: try dynamicObject(.context, JSONPath("context"), depth: 2)
+                case .context: try dynamicObject(.context, JSONPath(.context), depth: 2)
                 default:
                     if frame.warningCount < Frame.maxWarnings {
                         frame.warnings[frame.warningCount] = key
@@ -56,11 +71,13 @@ struct RequestDecoder {
                 }
             } while try nextMember(root)
         }
-        cursor.skipSpace()
-        guard cursor.atEnd else { throw DecodeFailure(path: root, message: "unexpected text after the request object") }
-        if seen & 1 == 0 { throw missing(JSONPath("subject")) }
-        if seen & 2 == 0 { throw missing(JSONPath("audience")) }
-        if seen & 4 == 0 { throw missing(JSONPath("location")) }
+        if !trailing {
+            cursor.skipSpace()
+            guard cursor.atEnd else { throw DecodeFailure(path: root, message: "unexpected text after the request object") }
+        }
+        if seen & 1 == 0 { throw missing(JSONPath(.subject)) }
+        if seen & 2 == 0 { throw missing(JSONPath(.audience)) }
+        if seen & 4 == 0 { throw missing(JSONPath(.location)) }
         frame.set(.time, Cell(a: time))
         let (weekday, second) = CivilTime.weekdayAndSecond(time)
         frame.set(.timeHour, Cell(a: second / 3600))
@@ -86,6 +103,7 @@ struct RequestDecoder {
     // MARK: Object iteration
 
     /// Consumes `{`; false when the object is empty (and `}` is consumed too).
+    @inline(__always)
     private mutating func beginObject(_ path: JSONPath, depth: Int) throws(DecodeFailure) -> Bool {
         guard depth <= Frame.maxDepth else {
             throw DecodeFailure(path: path, message: "nesting deeper than \(Frame.maxDepth) levels")
@@ -101,6 +119,7 @@ struct RequestDecoder {
     }
 
     /// A member name and its `:`; the name's bytes stay in the frame.
+    @inline(__always)
     private mutating func memberKey(_ path: JSONPath) throws(DecodeFailure) -> TableRange {
         let (offset, length) = try cursor.string(into: frame, path)
         try cursor.expect(UInt8(ascii: ":"), path, "`:`")
@@ -108,6 +127,7 @@ struct RequestDecoder {
     }
 
     /// After a member: `,` → another follows; `}` → done.
+    @inline(__always)
     private mutating func nextMember(_ path: JSONPath) throws(DecodeFailure) -> Bool {
         cursor.skipSpace()
         if cursor.peek == UInt8(ascii: ","), !cursor.atEnd { cursor.position += 1; return true }
@@ -127,33 +147,33 @@ struct RequestDecoder {
     // MARK: Objects
 
     private mutating func subject() throws(DecodeFailure) {
-        let path = JSONPath("subject")
+        let path = JSONPath(.subject)
         var seen = 0
         if try beginObject(path, depth: 2) {
             repeat {
                 let key = try memberKey(path)
                 switch Key(bytes(key)) {
-                case .id: seen |= 1; frame.set(.subjectID, try stringCell(JSONPath("subject.id")))
-                case .kind: seen |= 2; frame.set(.subjectKind, Cell(a: Int64(try kind(JSONPath("subject.kind")))))
-                case .blueprint: try optionalString(.subjectBlueprint, JSONPath("subject.blueprint"))
-                case .sponsor: try optionalString(.subjectSponsor, JSONPath("subject.sponsor"))
-                case .groups: frame.set(.subjectGroups, try stringSet(JSONPath("subject.groups"), depth: 3))
-                case .risk: frame.set(.subjectRisk, Cell(a: Int64(try riskLevel(JSONPath("subject.risk")))))
+                case .id: seen |= 1; frame.set(.subjectID, try stringCell(JSONPath(.subjectId)))
+                case .kind: seen |= 2; frame.set(.subjectKind, Cell(a: Int64(try kind(JSONPath(.subjectKind)))))
+                case .blueprint: try optionalString(.subjectBlueprint, JSONPath(.subjectBlueprint))
+                case .sponsor: try optionalString(.subjectSponsor, JSONPath(.subjectSponsor))
+                case .groups: frame.set(.subjectGroups, try stringSet(JSONPath(.subjectGroups), depth: 3))
+                case .risk: frame.set(.subjectRisk, Cell(a: Int64(try riskLevel(JSONPath(.subjectRisk)))))
                 case .created:
                     if !cursor.null() {
-                        frame.set(.subjectCreated, Cell(a: try timestamp(JSONPath("subject.created"))))
+                        frame.set(.subjectCreated, Cell(a: try timestamp(JSONPath(.subjectCreated))))
                     }
-                case .attributes: try dynamicObject(.subjectAttributes, JSONPath("subject.attributes"), depth: 3)
+                case .attributes: try dynamicObject(.subjectAttributes, JSONPath(.subjectAttributes), depth: 3)
                 default: throw unknownField(path, key)
                 }
             } while try nextMember(path)
         }
-        if seen & 1 == 0 { throw missing(JSONPath("subject.id")) }
-        if seen & 2 == 0 { throw missing(JSONPath("subject.kind")) }
+        if seen & 1 == 0 { throw missing(JSONPath(.subjectId)) }
+        if seen & 2 == 0 { throw missing(JSONPath(.subjectKind)) }
     }
 
     private mutating func location() throws(DecodeFailure) {
-        let path = JSONPath("location")
+        let path = JSONPath(.location)
         var seenIP = false
         if try beginObject(path, depth: 2) {
             repeat {
@@ -161,7 +181,7 @@ struct RequestDecoder {
                 switch Key(bytes(key)) {
                 case .ip:
                     seenIP = true
-                    let ipPath = JSONPath("location.ip")
+                    let ipPath = JSONPath(.locationIp)
                     let (offset, length) = try cursor.string(into: frame, ipPath)
                     let text = UnsafeBufferPointer(start: frame.bytes + offset, count: length)
                     guard let ip = TextFormats.ip(text) else {
@@ -170,29 +190,29 @@ struct RequestDecoder {
                     }
                     frame.set(.locationIP, Cell(a: Int64(bitPattern: ip.high), b: Int64(bitPattern: ip.low),
                                                 c: ip.isV4 ? 1 : 0))
-                case .country: try optionalString(.locationCountry, JSONPath("location.country"))
+                case .country: try optionalString(.locationCountry, JSONPath(.locationCountry))
                 default: throw unknownField(path, key)
                 }
             } while try nextMember(path)
         }
-        if !seenIP { throw missing(JSONPath("location.ip")) }
+        if !seenIP { throw missing(JSONPath(.locationIp)) }
     }
 
     private mutating func risk() throws(DecodeFailure) {
-        let path = JSONPath("risk")
+        let path = JSONPath(.risk)
         if try beginObject(path, depth: 2) {
             repeat {
                 let key = try memberKey(path)
                 switch Key(bytes(key)) {
-                case .level: frame.set(.riskLevel, Cell(a: Int64(try riskLevel(JSONPath("risk.level")))))
+                case .level: frame.set(.riskLevel, Cell(a: Int64(try riskLevel(JSONPath(.riskLevel)))))
                 case .score:
-                    let scorePath = JSONPath("risk.score")
+                    let scorePath = JSONPath(.riskScore)
                     let score = try cursor.integer(scorePath)
                     guard (0...100).contains(score) else {
                         throw DecodeFailure(path: scorePath, message: "risk score \(score) is outside 0…100")
                     }
                     frame.set(.riskScore, Cell(a: score))
-                case .signals: frame.set(.riskSignals, try stringSet(JSONPath("risk.signals"), depth: 3))
+                case .signals: frame.set(.riskSignals, try stringSet(JSONPath(.riskSignals), depth: 3))
                 default: throw unknownField(path, key)
                 }
             } while try nextMember(path)
@@ -201,7 +221,7 @@ struct RequestDecoder {
 
     /// `on_behalf_of: [{id, kind}, …]`: depth (the array's length), chain (a set of ids), origin.
     private mutating func delegation() throws(DecodeFailure) {
-        let path = JSONPath("on_behalf_of")
+        let path = JSONPath(.onBehalfOf)
         try cursor.expect(UInt8(ascii: "["), path, "an array")
         let start = frame.elementCount
         var depth = 0
@@ -220,14 +240,14 @@ struct RequestDecoder {
                     repeat {
                         let key = try memberKey(itemPath)
                         switch Key(bytes(key)) {
-                        case .id: id = try stringCell(itemPath.with(suffix: "id"))
-                        case .kind: _ = try kind(itemPath.with(suffix: "kind")); sawKind = true
+                        case .id: id = try stringCell(itemPath.with(suffix: .id))
+                        case .kind: _ = try kind(itemPath.with(suffix: .kind)); sawKind = true
                         default: throw unknownField(itemPath, key)
                         }
                     } while try nextMember(itemPath)
                 }
-                guard let id else { throw missing(itemPath.with(suffix: "id")) }
-                guard sawKind else { throw missing(itemPath.with(suffix: "kind")) }
+                guard let id else { throw missing(itemPath.with(suffix: .id)) }
+                guard sawKind else { throw missing(itemPath.with(suffix: .kind)) }
                 if depth == 0 { frame.set(.delegationOrigin, id) }
                 addElement(id, setStart: start)
                 depth += 1
@@ -244,7 +264,7 @@ struct RequestDecoder {
     /// `subject.attributes` / `context`: names the policies read are stored in
     /// their slots; others are validated and dropped.
     private mutating func dynamicObject(_ root: DynamicRoot, _ path: JSONPath, depth: Int) throws(DecodeFailure) {
-        let slots = program.dynamicSlotBySymbol[Int(root.rawValue)]
+        let slots = dynamicSlots[Int(root.rawValue)]
         if try beginObject(path, depth: depth) {
             repeat {
                 let key = try memberKey(path)

@@ -16,25 +16,54 @@ struct DecodeFailure: Error {
 /// error needs one: `base` + `.name` + `[index]` + `.suffix`
 /// (`on_behalf_of[2].id`, `subject.attributes.tags[3]`).
 struct JSONPath {
-    var base: StaticString
+    var base: JSONField
+    var suffix = JSONField.root
+    var index: Int32 = -1
     /// A member name whose bytes are in the frame (start -1 = none).
     var name = TableRange(start: -1, count: 0)
-    var index: Int32 = -1
-    var suffix: StaticString = ""
 
-    init(_ base: StaticString) { self.base = base }
+    init(_ base: JSONField) { self.base = base }
 
     func with(name: TableRange) -> JSONPath { var p = self; p.name = name; return p }
     func with(index: Int) -> JSONPath { var p = self; p.index = Int32(truncatingIfNeeded: index); return p }
-    func with(suffix: StaticString) -> JSONPath { var p = self; p.suffix = suffix; return p }
+    func with(suffix: JSONField) -> JSONPath { var p = self; p.suffix = suffix; return p }
 
     func render(_ frame: Frame) -> String {
-        var text = "\(base)"
+        var text = base.rawValue
         if name.start >= 0 { text += (text.isEmpty ? "" : ".") + frame.text(name) }
         if index >= 0 { text += "[\(index)]" }
-        if suffix.utf8CodeUnitCount > 0 { text += (text.isEmpty ? "" : ".") + "\(suffix)" }
+        if suffix != .root { text += (text.isEmpty ? "" : ".") + suffix.rawValue }
         return text
     }
+}
+
+/// The fixed member paths of the request contract, as one byte each, so a
+/// path travels in registers and its text is only built for an error.
+enum JSONField: String {
+    case root = ""
+    case subject = "subject"
+    case audience = "audience"
+    case scopes = "scopes"
+    case location = "location"
+    case time = "time"
+    case risk = "risk"
+    case onBehalfOf = "on_behalf_of"
+    case context = "context"
+    case subjectId = "subject.id"
+    case subjectKind = "subject.kind"
+    case subjectBlueprint = "subject.blueprint"
+    case subjectSponsor = "subject.sponsor"
+    case subjectGroups = "subject.groups"
+    case subjectRisk = "subject.risk"
+    case subjectCreated = "subject.created"
+    case subjectAttributes = "subject.attributes"
+    case locationIp = "location.ip"
+    case locationCountry = "location.country"
+    case riskLevel = "risk.level"
+    case riskScore = "risk.score"
+    case riskSignals = "risk.signals"
+    case id = "id"
+    case kind = "kind"
 }
 
 /// The scalar readers of the request decoder: whitespace, strings (escapes,
@@ -96,7 +125,49 @@ struct JSONCursor {
     }
 
     /// Reads a JSON string, unescaped and validated, into `frame.bytes`; returns (offset, length).
+    @inline(__always)
     mutating func string(into frame: Frame, _ path: JSONPath) throws(DecodeFailure) -> (Int, Int) {
+        if let plain = plainString(into: frame) { return plain }
+        return try carefulString(into: frame, path)
+    }
+
+    /// The common case, inlined at every caller and without the path (which
+    /// is only needed for errors): a plain ASCII string, no escapes, at most
+    /// `Frame.maxString` bytes. Nil, having consumed only whitespace, otherwise.
+    @inline(__always)
+    mutating func plainString(into frame: Frame) -> (Int, Int)? {
+        skipSpace()
+        guard position < end, base[position] == UInt8(ascii: "\"") else { return nil }
+        let from = position + 1
+        let limit = min(end, from + Frame.maxString + 1)
+        var scan = StringScan.skipPlain(base, from: from, to: limit, stopAtNonASCII: true)
+        while scan < limit {
+            let b = base[scan]
+            guard b &- 0x20 < 0x60, b != 0x22, b != 0x5C else { break }
+            scan += 1
+        }
+        guard scan < end, base[scan] == UInt8(ascii: "\""), scan - from <= Frame.maxString else { return nil }
+        let length = scan - from
+        let start = frame.byteCount
+        let out = frame.bytes + start
+        if length <= 16, from + 16 <= end {
+            // Two unaligned words instead of a call to memmove (the frame keeps
+            // 1 KiB of slack past the input's length, and the input holds 16 bytes here).
+            (UnsafeMutableRawPointer(out)).storeBytes(of: UnsafeRawPointer(base + from).loadUnaligned(as: UInt64.self),
+                                                      as: UInt64.self)
+            (UnsafeMutableRawPointer(out) + 8).storeBytes(
+                of: UnsafeRawPointer(base + from + 8).loadUnaligned(as: UInt64.self), as: UInt64.self)
+        } else {
+            out.update(from: base + from, count: length)
+        }
+        position = scan + 1
+        frame.byteCount = start + length
+        return (start, length)
+    }
+
+    /// Any string: escapes, non-ASCII (validated), errors with their path.
+    @inline(never)
+    mutating func carefulString(into frame: Frame, _ path: JSONPath) throws(DecodeFailure) -> (Int, Int) {
         skipSpace()
         guard peek == UInt8(ascii: "\""), position < end else {
             throw fail(path, "expected a string, found \(valueKindName())")
@@ -104,23 +175,6 @@ struct JSONCursor {
         position += 1
         let out = frame.bytes
         let start = frame.byteCount
-        // Fast path: most strings are short plain ASCII; find the closing quote
-        // and copy the run at once. Anything else (escapes, control bytes,
-        // non-ASCII, an overlong or unterminated string) takes the careful loop.
-        let limit = min(end, position + Frame.maxString + 1)
-        var scan = StringScan.skipPlain(base, from: position, to: limit, stopAtNonASCII: true)
-        while scan < limit {
-            let b = base[scan]
-            guard b &- 0x20 < 0x60, b != 0x22, b != 0x5C else { break }
-            scan += 1
-        }
-        if scan < end, base[scan] == UInt8(ascii: "\""), scan - position <= Frame.maxString {
-            let length = scan - position
-            (out + start).update(from: base + position, count: length)
-            position = scan + 1
-            frame.byteCount = start + length
-            return (start, length)
-        }
         var n = start
         while true {
             guard position < end else { throw fail(path, "unterminated string") }

@@ -37,9 +37,10 @@ enum Key {
 /// Typed values of the request contract.
 extension RequestDecoder {
     /// A string, interned when the policies mention it.
+    @inline(__always)
     mutating func stringCell(_ path: JSONPath) throws(DecodeFailure) -> Cell {
         let (offset, length) = try cursor.string(into: frame, path)
-        let id = symbols.find(frame.bytes + offset, length)
+        let id = symbols.findPadded(frame.bytes + offset, length)
         return Cell(a: Int64(id), b: Int64(offset), c: Int64(length))
     }
 

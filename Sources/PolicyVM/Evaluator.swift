@@ -10,7 +10,7 @@ public struct Evaluator {
 
     public init(_ policySet: CompiledPolicySet) {
         self.policySet = policySet
-        state = EvaluatorState(policySet.program)
+        state = EvaluatorState(policySet.program, hashJSON: policySet.hashJSON)
     }
 
     /// Decodes one request JSON object and decides; the details stay here until the next call.
@@ -24,6 +24,14 @@ public struct Evaluator {
         state.decode(json: json, now: now)
     }
 
+    /// Decodes the request object at the start of `json`, where more text may
+    /// follow (a request inside a decision-log line), and returns the offset
+    /// just past the object; nil when it does not decode (the answer is then
+    /// set to an invalid-request deny).
+    public mutating func decode(prefixOf json: UnsafeRawBufferPointer, now: Int64) -> Int? {
+        state.decode(json: json, now: now, trailing: true)
+    }
+
     /// …then decide the decoded request. Deciding again re-runs the same request.
     public mutating func decideDecoded() -> Outcome {
         state.invalid == nil ? state.run(trace: false) : .deny
@@ -32,8 +40,30 @@ public struct Evaluator {
     /// Appends the answer's fields without surrounding braces, in SEMANTICS.md's order:
     /// "decision":…,"policies":[…],"controls":…,"reasons":[…],"report_only":[…],"errors":[…],"warnings":[…],"policyset":"sha256:…"
     public func writeAnswerFields(into buffer: inout [UInt8]) {
-        AnswerWriter.write(state, hash: policySet.hashJSON, into: &buffer)
+        AnswerWriter.write(state, into: &buffer)
     }
+
+    /// Pieces of the answer, for comparing answers without rendering them
+    /// whole (replay): the `policies` array, exactly as `writeAnswerFields` writes it…
+    public func writePolicies(into buffer: inout [UInt8]) {
+        AnswerWriter.writePolicies(state, into: &buffer)
+    }
+
+    /// …the `controls` object or `null`…
+    public func writeControls(into buffer: inout [UInt8]) {
+        AnswerWriter.writeControls(state, into: &buffer)
+    }
+
+    /// …and the `report_only` array.
+    public func writeReportOnly(into buffer: inout [UInt8]) {
+        AnswerWriter.writeReportOnly(state, into: &buffer)
+    }
+
+    /// Report-only results of the last decision.
+    public var reportOnlyCount: Int { state.result.reportOnlyCount }
+
+    /// Whether the last request did not decode.
+    public var requestWasInvalid: Bool { state.invalid != nil }
 
     /// The materialised answer (allocates): for tests, replay, tokens.
     public func answer() -> Answer {
@@ -53,6 +83,11 @@ final class EvaluatorState {
     let frame: Frame
     /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
     let columns: PolicyColumns
+    let lookup: SymbolLookup
+    let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
+    /// This evaluator's own copy of the policy-set hash as JSON: a shared
+    /// array would have its reference count bumped by every answer on every core.
+    let hashJSON: UnsafeBufferPointer<UInt8>
     let frameSignals: UnsafeMutablePointer<Cell>
     let frameElements: UnsafeMutablePointer<Cell>
     let registers: UnsafeMutablePointer<Cell>
@@ -76,11 +111,14 @@ final class EvaluatorState {
     var invalid: DecodeFailure?
     var invalidPath = ""
 
-    init(_ program: Program) {
+    init(_ program: Program, hashJSON: [UInt8]) {
         self.program = program
         programOwner = program
         frame = Frame(dynamicSlots: program.dynamicSlotCount)
         columns = program.columns
+        lookup = program.lookup
+        dynamicSlots = program.dynamicSlotBySymbol
+        self.hashJSON = Program.freeze(hashJSON)
         frameSignals = frame.signals
         frameElements = frame.elements
         let registerCount = max(1, program.registerCount)
@@ -104,6 +142,7 @@ final class EvaluatorState {
         registers.deallocate(); iterSets.deallocate(); iterIndex.deallocate()
         candidates.deallocate(); candidateBits.deallocate(); statuses.deallocate(); errorPolicies.deallocate(); errors.deallocate()
         result.release()
+        hashJSON.deallocate()
         trace?.deallocate()
     }
 
@@ -115,17 +154,24 @@ final class EvaluatorState {
     /// Decodes into the frame; false (the answer set to an invalid-request
     /// deny) when the request does not decode.
     func decode(json: UnsafeRawBufferPointer, now: Int64) -> Bool {
+        decode(json: json, now: now, trailing: false) != nil
+    }
+
+    /// Decodes into the frame; the offset just past the request object, or nil
+    /// (the answer set to an invalid-request deny) when it does not decode.
+    func decode(json: UnsafeRawBufferPointer, now: Int64, trailing: Bool) -> Int? {
         candidateCount = 0
         errorCount = 0
         do {
-            try RequestDecoder.decode(json, now: now, into: frame, program: program)
+            let end = try RequestDecoder.decode(json, now: now, into: frame, symbols: lookup, dynamicSlots: dynamicSlots,
+                                                trailing: trailing)
             invalid = nil
-            return true
+            return end
         } catch {
             invalid = error
             invalidPath = error.path.render(frame)
             result.setInvalid()
-            return false
+            return nil
         }
     }
 

@@ -159,7 +159,7 @@ final class Program: @unchecked Sendable {
     let symbols: SymbolTable
     let lookup: SymbolLookup
     /// Frame slots of dynamic attributes: per root, symbol id → slot (-1 = not read).
-    let dynamicSlotBySymbol: [UnsafeBufferPointer<Int32>]
+    let dynamicSlotBySymbol: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
     /// (root, name) of each slot, for error messages.
     let dynamicSlotNames: [(DynamicRoot, String)]
     let registerCount: Int
@@ -219,7 +219,7 @@ final class Program: @unchecked Sendable {
         lookup = parts.symbols.lookupTable()
         hot = HotTables(globs: parts.globs, schedules: parts.schedules, regexes: parts.regexes, symbols: lookup,
                         symbolCount: parts.symbols.count)
-        dynamicSlotBySymbol = parts.dynamicSlotBySymbol.map { Program.freeze($0) }
+        dynamicSlotBySymbol = Program.freeze(parts.dynamicSlotBySymbol.map { Program.freeze($0) })
         dynamicSlotNames = parts.dynamicSlotNames
         registerCount = parts.registerCount
         index = parts.index
@@ -236,6 +236,8 @@ final class Program: @unchecked Sendable {
         setCells.deallocate(); setKeys.deallocate(); sets.deallocate(); networks.deallocate()
         cidrTables.deallocate(); dynamicReads.deallocate(); hot.deallocate()
         for table in dynamicSlotBySymbol { table.deallocate() }
+        dynamicSlotBySymbol.deallocate()
+        lookup.deallocate()
     }
 
     /// Copies an array into a buffer owned by the program (at least one element

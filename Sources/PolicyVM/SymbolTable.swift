@@ -85,13 +85,35 @@ struct SymbolTable: Sendable {
         return h ^ (h >> 29)
     }
 
+    /// `hash` of bytes followed by at least eight readable bytes: the tail is
+    /// one masked load instead of a byte loop.
+    @inline(__always)
+    static func hashPadded(_ base: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        var i = 0
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 29
+            i += 8
+        }
+        if i < n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & (~UInt64(0) >> UInt64(64 - 8 * (n - i)))
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+        }
+        h ^= h >> 32
+        h = h &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 29)
+    }
+
     /// A frozen, pointer-based view for the decoder's hot path.
     func lookupTable() -> SymbolLookup { SymbolLookup(self.blob, starts, lengths, slots) }
 }
 
 /// The read-only lookup side of a `SymbolTable`, in unmanaged buffers owned by
-/// the program (freed with it).
-final class SymbolLookup: @unchecked Sendable {
+/// the program (freed with it). A struct, not a class: worker threads copy it
+/// and never touch a shared reference count on the hot path.
+struct SymbolLookup: @unchecked Sendable {
     let blob: UnsafeMutableBufferPointer<UInt8>
     let starts: UnsafeMutableBufferPointer<Int32>
     let lengths: UnsafeMutableBufferPointer<Int32>
@@ -104,14 +126,16 @@ final class SymbolLookup: @unchecked Sendable {
             _ = buffer.initialize(from: items)
             return buffer
         }
-        self.blob = copy(blob)
+        // Eight bytes of padding: `findPadded` reads whole words past a symbol's end.
+        self.blob = copy(blob + [UInt8](repeating: 0, count: 8))
         self.starts = copy(starts)
         self.lengths = copy(lengths)
         self.slots = copy(slots)
         mask = slots.count - 1
     }
 
-    deinit {
+    /// Called once, by the owning program's deinit.
+    func deallocate() {
         blob.deallocate(); starts.deallocate(); lengths.deallocate(); slots.deallocate()
     }
 
@@ -128,6 +152,36 @@ final class SymbolLookup: @unchecked Sendable {
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// `find` for bytes followed by at least eight readable bytes (the
+    /// decoder's frame keeps that slack): hashing and comparing by words.
+    @inline(__always)
+    func findPadded(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+        var slot = Int(truncatingIfNeeded: SymbolTable.hashPadded(base, count)) & mask
+        while true {
+            let id = slots[slot]
+            if id < 0 { return -1 }
+            if Int(lengths[Int(id)]) == count, Self.equalPadded(blob.baseAddress! + Int(starts[Int(id)]), base, count) {
+                return id
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Byte equality of two padded runs, a word at a time.
+    @inline(__always)
+    private static func equalPadded(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 0
+        while i + 8 <= n {
+            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+                return false
+            }
+            i += 8
+        }
+        guard i < n else { return true }
+        let mask = ~UInt64(0) >> UInt64(64 - 8 * (n - i))
+        return (UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) ^ UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)) & mask == 0
     }
 
     /// The bytes of symbol `id`.

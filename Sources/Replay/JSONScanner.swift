@@ -46,6 +46,17 @@ enum ScanFailure: Error {
 enum JSONScanner {
     /// Scans a whole line that must hold exactly one JSON object.
     static func scanObject(_ p: UnsafeRawBufferPointer) -> Result<FieldSpans, ScanFailure> {
+        scanObject(p) { _, _ in nil }
+    }
+
+    /// Scans a whole line that must hold exactly one JSON object. When it
+    /// reaches a `request` object, it first offers it to `decodeRequest`
+    /// (its start, and the `time` seen so far), which returns the offset just
+    /// past the object if it decoded it: the request is then read once, not
+    /// skipped here and decoded again. Otherwise the scanner skips it.
+    @inline(__always)
+    static func scanObject(_ p: UnsafeRawBufferPointer,
+                           decodeRequest: (Int, ByteSpan) -> Int?) -> Result<FieldSpans, ScanFailure> {
         var i = 0
         skipSpace(p, &i)
         guard i < p.count, p[i] == UInt8(ascii: "{") else {
@@ -53,7 +64,9 @@ enum JSONScanner {
         }
         i += 1
         var spans = FieldSpans()
-        if let failure = scanMembers(p, &i, closed: true, into: &spans) { return .failure(failure) }
+        if let failure = scanMembers(p, &i, closed: true, into: &spans, decodeRequest: decodeRequest) {
+            return .failure(failure)
+        }
         skipSpace(p, &i)
         return i == p.count ? .success(spans) : .failure(.malformed)
     }
@@ -62,11 +75,13 @@ enum JSONScanner {
     static func scanFields(_ p: UnsafeRawBufferPointer) -> FieldSpans? {
         var i = 0
         var spans = FieldSpans()
-        return scanMembers(p, &i, closed: false, into: &spans) == nil ? spans : nil
+        return scanMembers(p, &i, closed: false, into: &spans) { _, _ in nil } == nil ? spans : nil
     }
 
+    @inline(__always)
     private static func scanMembers(_ p: UnsafeRawBufferPointer, _ i: inout Int, closed: Bool,
-                                    into spans: inout FieldSpans) -> ScanFailure? {
+                                    into spans: inout FieldSpans,
+                                    decodeRequest: (Int, ByteSpan) -> Int?) -> ScanFailure? {
         let n = p.count
         skipSpace(p, &i)
         if closed, i < n, p[i] == UInt8(ascii: "}") { i += 1; return nil }
@@ -83,7 +98,12 @@ enum JSONScanner {
             i += 1
             skipSpace(p, &i)
             let valueStart = i
-            if let failure = skipValue(p, &i) { return failure }
+            if keyEnd - keyStart == 7, i < n, p[i] == UInt8(ascii: "{"), matches(p, keyStart..<keyEnd, "request"),
+               let end = decodeRequest(i, spans.time) {
+                i = end
+            } else if let failure = skipValue(p, &i) {
+                return failure
+            }
             record(p, key: keyStart..<keyEnd, value: ByteSpan(start: valueStart, end: i), into: &spans)
             skipSpace(p, &i)
             guard i < n else { return closed ? .truncated : nil }

@@ -53,8 +53,18 @@ struct ReplayWorker {
     }
 
     private mutating func replay(_ line: UnsafeRawBufferPointer, source: Int, number: Int, into tally: inout ReplayTally) {
+        // The new set decodes the request while the line is scanned, when the
+        // line's `time` came first (as the server writes it).
+        var decoded = (request: ByteSpan.none, time: ByteSpan.none, now: Int64(0))
+        let scanned = JSONScanner.scanObject(line) { start, time in
+            guard time.isPresent, let now = Timestamp.parse(line, time),
+                  let end = new.decode(prefixOf: UnsafeRawBufferPointer(rebasing: line[start...]), now: now)
+            else { return nil }
+            decoded = (ByteSpan(start: start, end: start + end), time, now)
+            return start + end
+        }
         let spans: FieldSpans
-        switch JSONScanner.scanObject(line) {
+        switch scanned {
         case .failure(let failure): return bad(&tally, source, number, failure.message)
         case .success(let found): spans = found
         }
@@ -65,7 +75,9 @@ struct ReplayWorker {
                 return bad(&tally, source, number, "`request` must be a JSON object")
             }
             request = UnsafeRawBufferPointer(rebasing: line[spans.request.start..<spans.request.end])
-            if spans.time.isPresent {
+            if decoded.time.isPresent, decoded.time == spans.time {
+                now = decoded.now
+            } else if spans.time.isPresent {
                 guard let time = Timestamp.parse(line, spans.time) else {
                     return bad(&tally, source, number, "`time` must be an RFC 3339 timestamp")
                 }
@@ -80,73 +92,71 @@ struct ReplayWorker {
             guard JSONScanner.equal(line, spans.decision, "\"allow\"") || JSONScanner.equal(line, spans.decision, "\"deny\"")
             else { return bad(&tally, source, number, "`decision` must be \"allow\" or \"deny\"") }
         }
-        // Moved out (no copy, no retain) so `self` can be mutated while they are read.
-        var newAnswer: [UInt8] = []
-        var oldAnswer: [UInt8] = []
-        swap(&newAnswer, &newBuffer)
-        swap(&oldAnswer, &oldBuffer)
-        defer {
-            swap(&newAnswer, &newBuffer)
-            swap(&oldAnswer, &oldBuffer)
-        }
-        _ = new.decide(json: request, now: now)
-        newAnswer.removeAll(keepingCapacity: true)
-        new.writeAnswerFields(into: &newAnswer)
-        if old != nil {
-            _ = old!.decide(json: request, now: now)
-            oldAnswer.removeAll(keepingCapacity: true)
-            old!.writeAnswerFields(into: &oldAnswer)
-        }
-        let oldIsLine = old == nil
-        let outcome: LineOutcome = newAnswer.withUnsafeBytes { newBytes in
-            oldAnswer.withUnsafeBytes { oldBytes in
-                compareFast(newBytes: newBytes, old: oldIsLine ? line : oldBytes, oldFromLine: oldIsLine, line: spans)
-            }
-        }
-        switch outcome {
-        case .unchanged:
-            tally.requests += 1
-            tally.unchanged += 1
-        case .invalidRequest:
+        // A later duplicate `request` or `time` wins, as in the scan: decode again then.
+        let newOutcome = decoded.request.isPresent && decoded.request == spans.request && decoded.time == spans.time
+            ? new.decideDecoded() : new.decide(json: request, now: now)
+        if new.requestWasInvalid {
             let error = new.answer().errors.first
             let path = error?.path.map { " at `\($0)`" } ?? ""
-            bad(&tally, source, number, "the request is invalid\(path): \(error?.message ?? "")")
-        case .malformedAnswer:
-            bad(&tally, source, number, "the engine wrote an answer replay cannot read")
-        case .different:
+            return bad(&tally, source, number, "the request is invalid\(path): \(error?.message ?? "")")
+        }
+        let oldOutcome = old?.decide(json: request, now: now)
+        if compareFast(newOutcome, oldOutcome, line: line, spans: spans) {
+            tally.requests += 1
+            tally.unchanged += 1
+        } else {
             compareSlow(line: line, request: request, source: source, number: number, into: &tally)
         }
     }
 
-    private enum LineOutcome { case unchanged, different, invalidRequest, malformedAnswer }
-
-    private mutating func compareFast(newBytes: UnsafeRawBufferPointer, old: UnsafeRawBufferPointer,
-                                      oldFromLine: Bool, line: FieldSpans) -> LineOutcome {
-        guard let newFields = JSONScanner.scanFields(newBytes) else { return .malformedAnswer }
-        if !JSONScanner.equal(newBytes, newFields.errors, "[]"), isInvalidRequest() { return .invalidRequest }
-        let oldFields: FieldSpans
-        if oldFromLine {
-            oldFields = line
-        } else {
-            guard let scanned = JSONScanner.scanFields(old) else { return .malformedAnswer }
-            oldFields = scanned
+    /// Whether the new answer has the same decision, policies and controls as
+    /// the old one (the baseline's, or the line's recorded fields), comparing
+    /// the JSON of those fields byte for byte; counts report-only results.
+    private mutating func compareFast(_ newOutcome: Outcome, _ oldOutcome: Outcome?, line: UnsafeRawBufferPointer,
+                                      spans: FieldSpans) -> Bool {
+        if new.reportOnlyCount > 0 {
+            newBuffer.removeAll(keepingCapacity: true)
+            new.writeReportOnly(into: &newBuffer)
+            newBuffer.withUnsafeBytes { reportOnlyNew.add($0) }
         }
-        if !JSONScanner.equal(newBytes, newFields.reportOnly, "[]") {
-            reportOnlyNew.add(UnsafeRawBufferPointer(rebasing: newBytes[newFields.reportOnly.start..<newFields.reportOnly.end]))
+        if let oldOutcome {
+            if old!.reportOnlyCount > 0 {
+                oldBuffer.removeAll(keepingCapacity: true)
+                old!.writeReportOnly(into: &oldBuffer)
+                oldBuffer.withUnsafeBytes { reportOnlyOld.add($0) }
+            }
+            return newOutcome == oldOutcome && sameAsBaseline(.policies) && sameAsBaseline(.controls)
         }
-        if oldFields.reportOnly.isPresent, !JSONScanner.equal(old, oldFields.reportOnly, "[]") {
-            reportOnlyOld.add(UnsafeRawBufferPointer(rebasing: old[oldFields.reportOnly.start..<oldFields.reportOnly.end]))
+        if spans.reportOnly.isPresent, !JSONScanner.equal(line, spans.reportOnly, "[]") {
+            reportOnlyOld.add(UnsafeRawBufferPointer(rebasing: line[spans.reportOnly.start..<spans.reportOnly.end]))
         }
-        let same = JSONScanner.equal(newBytes, newFields.decision, old, oldFields.decision)
-            && JSONScanner.equal(newBytes, newFields.policies, old, oldFields.policies)
-            && JSONScanner.equal(newBytes, newFields.controls, old, oldFields.controls)
-        return same ? .unchanged : .different
+        guard JSONScanner.equal(line, spans.decision, newOutcome == .allow ? "\"allow\"" : "\"deny\"") else { return false }
+        return recorded(line, spans.policies, equals: .policies) && recorded(line, spans.controls, equals: .controls)
     }
 
-    /// Cold: the engine reported errors; only a request that did not decode makes the line unreadable.
-    @inline(never)
-    private func isInvalidRequest() -> Bool {
-        new.answer().errors.contains { $0.code == .invalidRequest }
+    private enum Piece { case policies, controls }
+
+    private static func write(_ piece: Piece, of evaluator: Evaluator, into buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        switch piece {
+        case .policies: evaluator.writePolicies(into: &buffer)
+        case .controls: evaluator.writeControls(into: &buffer)
+        }
+    }
+
+    /// Whether the new and the baseline answers write this piece alike.
+    private mutating func sameAsBaseline(_ piece: Piece) -> Bool {
+        Self.write(piece, of: new, into: &newBuffer)
+        Self.write(piece, of: old!, into: &oldBuffer)
+        return newBuffer == oldBuffer
+    }
+
+    /// Whether the line's span holds exactly this piece of the new answer.
+    private mutating func recorded(_ line: UnsafeRawBufferPointer, _ span: ByteSpan, equals piece: Piece) -> Bool {
+        guard span.isPresent else { return false }
+        Self.write(piece, of: new, into: &newBuffer)
+        return newBuffer.count == span.count
+            && newBuffer.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + span.start, span.count) } == 0
     }
 
     @inline(never)
