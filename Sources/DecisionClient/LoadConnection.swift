@@ -78,18 +78,26 @@ struct LoadConnection {
     var done: Bool { self.answered == self.total || self.failed }
     var wantsWrite: Bool { self.writeOffset < self.queuedEnd }
 
-    mutating func start(now: UInt64) {
-        self.nextSendAt = now
+    /// Under `--rate`, connection `index` of `count` sends its first request
+    /// `index / count` of an interval late, so the connections' requests
+    /// interleave evenly instead of arriving together in bursts.
+    mutating func start(now: UInt64, index: Int, count: Int) {
+        self.nextSendAt = now + (self.interval ?? 0) * UInt64(index) / UInt64(max(count, 1))
     }
 
     /// Queues what the window (and the rate) allows, then writes what the socket takes.
     mutating func send(now: UInt64) {
         while self.sent < self.total, self.sent - self.answered < self.depth {
+            // Under --rate, latency counts from when the request was due, not
+            // from when it went out: a late send is the server's delay too
+            // (no coordinated omission, as in wrk2).
+            var due = now
             if let interval = self.interval {
                 guard self.nextSendAt <= now else { break }
+                due = self.nextSendAt
                 self.nextSendAt += interval
             }
-            self.sentAt[self.sent] = now
+            self.sentAt[self.sent] = due
             self.sent += 1
             self.queuedLine += 1
             self.queuedEnd = self.lineStarts[self.queuedLine]

@@ -97,7 +97,7 @@ public struct LoadGenerator: Sendable {
         defer { buffer.deallocate() }
         let start = Self.now()
         for index in connections.indices {
-            connections[index].start(now: start)
+            connections[index].start(now: start, index: index, count: connections.count)
             connections[index].send(now: start)
         }
         var remaining = connections.count(where: { !$0.done })

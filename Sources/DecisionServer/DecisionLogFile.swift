@@ -18,7 +18,7 @@ public struct DecisionLogOptions: Sendable, Equatable {
     /// Bytes queued in memory before producers wait (backpressure).
     public var queueLimitBytes: Int
 
-    public init(path: String, flushInterval: Double = 0.05, sync: Bool = false, maxBytes: Int64? = nil,
+    public init(path: String, flushInterval: Double = 0.001, sync: Bool = false, maxBytes: Int64? = nil,
                 maxFiles: Int = 10, queueLimitBytes: Int = 8 << 20) {
         self.path = path
         self.flushInterval = flushInterval

@@ -54,14 +54,35 @@ struct ReplayWorker {
 
     private mutating func replay(_ line: UnsafeRawBufferPointer, source: Int, number: Int, into tally: inout ReplayTally) {
         // The new set decodes the request while the line is scanned, when the
-        // line's `time` came first (as the server writes it).
-        var decoded = (request: ByteSpan.none, time: ByteSpan.none, now: Int64(0))
+        // line's `time` came first (as the server writes it). Against recorded
+        // decisions it also decides at once: when the rest of the line is
+        // byte for byte the new answer's fields (the policy-set hash aside),
+        // nothing changed and the scan stops there.
+        var decoded = (request: ByteSpan.none, time: ByteSpan.none, now: Int64(0), outcome: Outcome?.none)
+        var unchangedTail = false
         let scanned = JSONScanner.scanObject(line) { start, time in
             guard time.isPresent, let now = Timestamp.parse(line, time),
                   let end = new.decode(prefixOf: UnsafeRawBufferPointer(rebasing: line[start...]), now: now)
             else { return nil }
-            decoded = (ByteSpan(start: start, end: start + end), time, now)
+            decoded = (ByteSpan(start: start, end: start + end), time, now, nil)
+            guard old == nil else { return start + end }
+            let outcome = new.decideDecoded()
+            decoded.outcome = outcome
+            if let closing = tailMatchesAnswer(line, from: start + end) {
+                unchangedTail = true
+                return closing
+            }
             return start + end
+        }
+        if unchangedTail {
+            if new.reportOnlyCount > 0 {
+                newBuffer.removeAll(keepingCapacity: true)
+                new.writeReportOnly(into: &newBuffer)
+                newBuffer.withUnsafeBytes { reportOnlyNew.add($0); reportOnlyOld.add($0) }
+            }
+            tally.requests += 1
+            tally.unchanged += 1
+            return
         }
         let spans: FieldSpans
         switch scanned {
@@ -94,7 +115,7 @@ struct ReplayWorker {
         }
         // A later duplicate `request` or `time` wins, as in the scan: decode again then.
         let newOutcome = decoded.request.isPresent && decoded.request == spans.request && decoded.time == spans.time
-            ? new.decideDecoded() : new.decide(json: request, now: now)
+            ? decoded.outcome ?? new.decideDecoded() : new.decide(json: request, now: now)
         if new.requestWasInvalid {
             let error = new.answer().errors.first
             let path = error?.path.map { " at `\($0)`" } ?? ""
@@ -132,6 +153,32 @@ struct ReplayWorker {
         }
         guard JSONScanner.equal(line, spans.decision, newOutcome == .allow ? "\"allow\"" : "\"deny\"") else { return false }
         return recorded(line, spans.policies, equals: .policies) && recorded(line, spans.controls, equals: .controls)
+    }
+
+    /// When `line[from...]` is `,` + the new answer's fields as the server
+    /// logs them + `}`, with any policy-set hash, returns the index of that
+    /// closing brace: the recorded answer is the new one.
+    private mutating func tailMatchesAnswer(_ line: UnsafeRawBufferPointer, from: Int) -> Int? {
+        newBuffer.removeAll(keepingCapacity: true)
+        newBuffer.append(UInt8(ascii: ","))
+        new.writeAnswerFields(into: &newBuffer)
+        // The fields end with the hash string: `"sha256:` + 64 hex digits + `"`.
+        let hashLength = 73
+        let fields = newBuffer.count - hashLength
+        var closing = line.count - 1
+        while closing > from, line[closing] == 0x20 || line[closing] == 0x09 { closing -= 1 }
+        guard fields > 0, closing - from == newBuffer.count, line[closing] == UInt8(ascii: "}"),
+              newBuffer.withUnsafeBytes({ memcmp($0.baseAddress!, line.baseAddress! + from, fields) }) == 0
+        else { return nil }
+        let hash = line.baseAddress! + from + fields
+        let prefix: StaticString = "\"sha256:"
+        guard memcmp(hash, prefix.utf8Start, 8) == 0, hash.load(fromByteOffset: hashLength - 1, as: UInt8.self) == 0x22
+        else { return nil }
+        for i in 8..<(hashLength - 1) {
+            let c = hash.load(fromByteOffset: i, as: UInt8.self)
+            guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return nil }
+        }
+        return closing
     }
 
     private enum Piece { case policies, controls }

@@ -24,7 +24,7 @@ struct BenchServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "JSONL file of request objects, sent in turn.")
     var requestFile: String
 
-    @Option(name: .long, help: "Offer this many decisions per second in total (default: as fast as possible).")
+    @Option(name: .long, help: "Offer this many decisions per second in total, evenly spaced; latency then counts from when each request was due (default: as fast as possible).")
     var rate: Double?
 
     @Option(name: .long, help: "Run this many times and report each run and the median.")
