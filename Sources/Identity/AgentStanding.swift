@@ -39,9 +39,11 @@ extension IdentityStore {
     /// active, has not expired, and its blueprint is active. Any failure to
     /// read the store denies (fails closed) as if the agent were unknown.
     public func standing(ofAgent id: String, at time: Int64) -> AgentStanding {
-        let found = try? read { db -> (Agent, Blueprint?)? in
-            guard let agent = try Self.fetchAgent(db, id: id) else { return nil }
-            return (agent, try Self.fetchBlueprint(db, name: agent.blueprint))
+        let found = records.entry(for: id) {
+            try? read { db -> RecordCache.Entry in
+                guard let agent = try Self.fetchAgent(db, id: id) else { return nil }
+                return (agent, try Self.fetchBlueprint(db, name: agent.blueprint))
+            }
         }
         guard let (agent, blueprint) = found ?? nil, let blueprint else { return .denied(.unknownAgent(id)) }
         if agent.state != .active { return .denied(.agentDisabled(id)) }

@@ -11,6 +11,7 @@ import GRDB
 public final class IdentityStore: Sendable {
     let writer: any DatabaseWriter
     let clock: @Sendable () -> Int64
+    let records: RecordCache
 
     /// Opens (creating if needed) the store at `path` and brings its schema up
     /// to date. `":memory:"` opens a private in-memory store.
@@ -34,6 +35,8 @@ public final class IdentityStore: Sendable {
         } catch let error as DatabaseError {
             throw IdentityError.database(error.message ?? "\(error)")
         }
+        // After the file exists: the cache opens a connection of its own to it.
+        records = RecordCache(path: path == ":memory:" ? nil : path)
     }
 
     /// A private in-memory store, for tests and demos.
@@ -52,6 +55,7 @@ public final class IdentityStore: Sendable {
     public var now: Int64 { clock() }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
+        defer { records.invalidate() }
         do {
             return try writer.write(body)
         } catch let error as DatabaseError {
