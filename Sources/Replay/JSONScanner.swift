@@ -10,7 +10,7 @@ struct ByteSpan: Equatable {
     var count: Int { end - start }
 }
 
-/// Where the fields replay needs sit in a decision-log line or an answer:
+/// Where the fields replay needs sit in a decision-log line:
 /// found by one pass over the top level, without building values.
 struct FieldSpans {
     var request = ByteSpan.none
@@ -20,7 +20,6 @@ struct FieldSpans {
     var policies = ByteSpan.none
     var controls = ByteSpan.none
     var reportOnly = ByteSpan.none
-    var errors = ByteSpan.none
 }
 
 /// Why a line is not a JSON object, in the words of a diagnostic.
@@ -64,30 +63,23 @@ enum JSONScanner {
         }
         i += 1
         var spans = FieldSpans()
-        if let failure = scanMembers(p, &i, closed: true, into: &spans, decodeRequest: decodeRequest) {
+        if let failure = scanMembers(p, &i, into: &spans, decodeRequest: decodeRequest) {
             return .failure(failure)
         }
         skipSpace(p, &i)
         return i == p.count ? .success(spans) : .failure(.malformed)
     }
 
-    /// Scans the members an `Evaluator` writes: an object's fields without its braces.
-    static func scanFields(_ p: UnsafeRawBufferPointer) -> FieldSpans? {
-        var i = 0
-        var spans = FieldSpans()
-        return scanMembers(p, &i, closed: false, into: &spans) { _, _ in nil } == nil ? spans : nil
-    }
-
     @inline(__always)
-    private static func scanMembers(_ p: UnsafeRawBufferPointer, _ i: inout Int, closed: Bool,
+    private static func scanMembers(_ p: UnsafeRawBufferPointer, _ i: inout Int,
                                     into spans: inout FieldSpans,
                                     decodeRequest: (Int, ByteSpan) -> Int?) -> ScanFailure? {
         let n = p.count
         skipSpace(p, &i)
-        if closed, i < n, p[i] == UInt8(ascii: "}") { i += 1; return nil }
+        if i < n, p[i] == UInt8(ascii: "}") { i += 1; return nil }
         while true {
             skipSpace(p, &i)
-            guard i < n else { return closed ? .truncated : nil }
+            guard i < n else { return .truncated }
             guard p[i] == UInt8(ascii: "\"") else { return .malformed }
             let keyStart = i + 1
             guard skipString(p, &i) else { return .truncated }
@@ -106,9 +98,9 @@ enum JSONScanner {
             }
             record(p, key: keyStart..<keyEnd, value: ByteSpan(start: valueStart, end: i), into: &spans)
             skipSpace(p, &i)
-            guard i < n else { return closed ? .truncated : nil }
+            guard i < n else { return .truncated }
             if p[i] == UInt8(ascii: ",") { i += 1; continue }
-            if closed, p[i] == UInt8(ascii: "}") { i += 1; return nil }
+            if p[i] == UInt8(ascii: "}") { i += 1; return nil }
             return .malformed
         }
     }
@@ -118,7 +110,6 @@ enum JSONScanner {
         case 4 where matches(p, key, "time"):
             if p[value.start] == UInt8(ascii: "\"") { spans.time = ByteSpan(start: value.start + 1, end: value.end - 1) }
             else { spans.time = ByteSpan(start: value.start, end: value.start) }
-        case 6 where matches(p, key, "errors"): spans.errors = value
         case 7 where matches(p, key, "request"): spans.request = value
         case 8 where matches(p, key, "decision"): spans.decision = value
         case 8 where matches(p, key, "policies"): spans.policies = value

@@ -25,7 +25,6 @@ struct ScannerTests {
         #expect(field(line, \.policies) == #"["p1","p2"]"#)
         #expect(field(line, \.controls) == #"{"token_lifetime_s":900,"scopes":[],"require":[]}"#)
         #expect(field(line, \.reportOnly) == #"[{"policy":"r","would":"deny"}]"#)
-        #expect(field(line, \.errors) == "[]")
     }
 
     @Test func aPlainRequestHasNoRequestField() {
@@ -63,11 +62,29 @@ struct ScannerTests {
         #expect((try? scan(fine).get()) != nil)
     }
 
-    @Test func scansAnswerFieldsWithoutBraces() {
-        let fields = #""decision":"deny","policies":[],"controls":null,"reasons":["no"],"report_only":[],"errors":[]"#
-        let spans = Array(fields.utf8).withUnsafeBytes { JSONScanner.scanFields($0) }
-        #expect(spans?.controls.count == 4)
+    @Test func offersTheRequestToTheDecoderAndResumesWhereItEnded() {
+        let line = #"{"time":"2026-01-01T00:00:00Z","request":{"a":[1,{"b":2}]},"decision":"deny","policies":[]}"#
+        let bytes = Array(line.utf8)
+        let requestStart = bytes.count - #"{"a":[1,{"b":2}]},"decision":"deny","policies":[]}"#.utf8.count
+        let requestEnd = requestStart + #"{"a":[1,{"b":2}]}"#.utf8.count
+        var offered: [(Int, Int)] = []
+        // The decoder consumed the request: the scanner goes on from its end.
+        let decoded = bytes.withUnsafeBytes { p in
+            JSONScanner.scanObject(p) { start, time in
+                offered.append((start, time.count))
+                return requestEnd
+            }
+        }
+        #expect(offered.count == 1 && offered[0].0 == requestStart && offered[0].1 == 20)
+        let spans = try? decoded.get()
+        #expect(spans?.request == ByteSpan(start: requestStart, end: requestEnd))
         #expect(spans?.decision.count == 6)
+        // The decoder declined: the scanner skips the request itself.
+        let skipped = bytes.withUnsafeBytes { p in JSONScanner.scanObject(p) { _, _ in nil } }
+        #expect((try? skipped.get())?.request == ByteSpan(start: requestStart, end: requestEnd))
+        // Where the decoder stopped is where scanning resumes: a wrong end is malformed.
+        let wrong = bytes.withUnsafeBytes { p in JSONScanner.scanObject(p) { _, _ in requestEnd - 1 } }
+        guard case .failure = wrong else { Issue.record("accepted a wrong resume point"); return }
     }
 
     @Test func readsRequestKeys() {
