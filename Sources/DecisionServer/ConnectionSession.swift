@@ -177,7 +177,7 @@ struct ConnectionSession {
         case .allow: self.local.allow += 1
         case .deny: self.local.deny += 1
         }
-        self.local.policyHits?.count(fields: self.answers[fieldsStart..<fieldsEnd])
+        self.local.policyHits?.count(self.evaluator!.matchedPolicies)
         self.answers.append(UInt8(ascii: "}"))
         self.answers.append(UInt8(ascii: "\n"))
         guard self.logging else { return }

@@ -18,7 +18,11 @@ public struct DecisionLogOptions: Sendable, Equatable {
     /// Bytes queued in memory before producers wait (backpressure).
     public var queueLimitBytes: Int
 
-    public init(path: String, flushInterval: Double = 0.001, sync: Bool = false, maxBytes: Int64? = nil,
+    /// 1 ms: on two cores, 50 ms batches (megabytes per `write`) stalled
+    /// answers for tens of milliseconds at p99 (docs/server.md).
+    public static let defaultFlushInterval = 0.001
+
+    public init(path: String, flushInterval: Double = DecisionLogOptions.defaultFlushInterval, sync: Bool = false, maxBytes: Int64? = nil,
                 maxFiles: Int = 10, queueLimitBytes: Int = 8 << 20) {
         self.path = path
         self.flushInterval = flushInterval

@@ -39,13 +39,13 @@ extension IdentityStore {
     /// active, has not expired, and its blueprint is active. Any failure to
     /// read the store denies (fails closed) as if the agent were unknown.
     public func standing(ofAgent id: String, at time: Int64) -> AgentStanding {
-        let found = records.entry(for: id) {
-            try? read { db -> RecordCache.Entry in
-                guard let agent = try Self.fetchAgent(db, id: id) else { return nil }
-                return (agent, try Self.fetchBlueprint(db, name: agent.blueprint))
+        let record = records.record(for: id) {
+            try? read { db -> RecordCache.Record in
+                guard let agent = try Self.fetchAgent(db, id: id) else { return .unknown }
+                return .agent(agent, try Self.fetchBlueprint(db, name: agent.blueprint))
             }
         }
-        guard let (agent, blueprint) = found ?? nil, let blueprint else { return .denied(.unknownAgent(id)) }
+        guard case .agent(let agent, let blueprint?) = record else { return .denied(.unknownAgent(id)) }
         if agent.state != .active { return .denied(.agentDisabled(id)) }
         if let expires = agent.expires, time >= expires { return .denied(.agentExpired(id, at: expires)) }
         if blueprint.state != .active { return .denied(.blueprintDisabled(agent: id, blueprint: blueprint.name)) }

@@ -8,21 +8,23 @@ import GRDB
 /// A change still takes effect at once. Before every lookup the cache asks a
 /// connection of its own for SQLite's `PRAGMA data_version`, which changes
 /// whenever another connection — this process's writer, or `agate identity`
-/// in another process — has committed; and this process's own writes bump a
-/// counter of their own (a connection does not see its own commits in
-/// `data_version`). Either change empties the cache. A commit that lands
-/// between that check and the answer is one the request simply did not see
-/// yet, as if it had been read a moment earlier.
+/// in another process — has committed, and such a change empties the cache.
+/// This process's own writes empty it directly: an in-memory store has a
+/// single connection, which does not see its own commits in `data_version`.
+/// A commit that lands between that check and the answer is one the request
+/// simply did not see yet, as if it had been read a moment earlier.
 final class RecordCache: @unchecked Sendable {
-    /// Lookups of one agent: its record and blueprint, or nil when unknown.
-    typealias Entry = (agent: Agent, blueprint: Blueprint?)?
+    /// What the store holds for one agent id.
+    enum Record {
+        /// The agent and its blueprint (nil when the blueprint is gone).
+        case agent(Agent, Blueprint?)
+        case unknown
+    }
 
     private let lock = NSLock()
     // Guarded by `lock`.
-    private var entries: [String: Entry] = [:]
+    private var records: [String: Record] = [:]
     private var seenVersion: Int64 = -1
-    private var seenWrites: UInt64 = 0
-    private var writes: UInt64 = 0
     private let inMemory: Bool
     /// The connection whose `data_version` is watched (none for an in-memory store).
     private let probe: DatabaseQueue?
@@ -39,25 +41,24 @@ final class RecordCache: @unchecked Sendable {
 
     /// Called after every write this process commits.
     func invalidate() {
-        lock.withLock { writes &+= 1 }
+        lock.withLock { records.removeAll(keepingCapacity: true) }
     }
 
-    /// The cached entry for `id`, or `load()`'s answer (then cached). Without a
-    /// usable version probe for a file store, always loads.
-    func entry(for id: String, load: () -> Entry?) -> Entry? {
+    /// The cached record for `id`, or `load()`'s answer (then cached; nil, a
+    /// failed read, is not). Without a usable version probe for a file store,
+    /// always loads.
+    func record(for id: String, load: () -> Record?) -> Record? {
         lock.lock()
         defer { lock.unlock() }
         guard let version = currentVersion() else { return load() }
-        if version != seenVersion || writes != seenWrites {
-            entries.removeAll(keepingCapacity: true)
+        if version != seenVersion {
+            records.removeAll(keepingCapacity: true)
             seenVersion = version
-            seenWrites = writes
         }
-        if let entry = entries[id] { return entry }
-        // Read failures are not cached: the next request tries again.
+        if let record = records[id] { return record }
         guard let loaded = load() else { return nil }
-        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-        entries[id] = loaded
+        if records.count >= Self.capacity { records.removeAll(keepingCapacity: true) }
+        records[id] = loaded
         return loaded
     }
 

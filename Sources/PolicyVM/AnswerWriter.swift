@@ -11,6 +11,7 @@ enum AnswerWriter {
         // unowned(unsafe): the state keeps the program alive; a strong local
         // would retain the one program every core shares, once per answer.
         unowned(unsafe) let p = s.program
+        let texts = s.texts
         let r = s.result
         append(&out, r.decision == .allow ? "\"decision\":\"allow\",\"policies\":" : "\"decision\":\"deny\",\"policies\":")
         writePolicies(s, into: &out)
@@ -19,11 +20,7 @@ enum AnswerWriter {
         append(&out, ",\"reasons\":[")
         switch r.reasons {
         case .none: break
-        case .policies:
-            for i in 0..<r.policyCount {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: p.json(p.reasonRanges, Int(r.policies[i])))
-            }
+        case .policies: appendList(r.policies, r.policyCount, into: &out, texts.reason)
         case .noPolicyAllows: append(&out, "\"no policy allows the request\"")
         case .noScopeGranted: append(&out, "\"none of the requested scopes is granted\"")
         case .invalidRequest: append(&out, "\"the request is invalid\"")
@@ -41,7 +38,7 @@ enum AnswerWriter {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             let policy = Int(s.errorPolicies[i])
             append(&out, "{\"policy\":")
-            out.append(contentsOf: p.json(p.nameRanges, policy))
+            out.append(contentsOf: texts.name(policy))
             append(&out, ",\"code\":\"")
             var code = s.errors[i].code.rawValue
             code.withUTF8 { out.append(contentsOf: $0) }
@@ -62,14 +59,19 @@ enum AnswerWriter {
 
     /// The `policies` array: `["a","b"]`.
     static func writePolicies(_ s: EvaluatorState, into out: inout [UInt8]) {
-        unowned(unsafe) let p = s.program
-        let r = s.result
         out.append(UInt8(ascii: "["))
-        for i in 0..<r.policyCount {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: p.json(p.nameRanges, Int(r.policies[i])))
-        }
+        appendList(s.result.policies, s.result.policyCount, into: &out, s.texts.name)
         out.append(UInt8(ascii: "]"))
+    }
+
+    /// The pre-rendered names (or reasons) of `count` policies, comma-separated.
+    @inline(__always)
+    private static func appendList(_ policies: UnsafeMutablePointer<Int32>, _ count: Int, into out: inout [UInt8],
+                                   _ text: (Int) -> UnsafeBufferPointer<UInt8>) {
+        for i in 0..<count {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: text(Int(policies[i])))
+        }
     }
 
     /// The `controls` object, or `null` when none are granted.
@@ -82,7 +84,7 @@ enum AnswerWriter {
         for i in 0..<r.scopeCount {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             let cell = s.frame.elements[Int(r.scopes[i])]
-            JSONWriter.appendEscaped(VMValues.bytes(cell, frame: s.frame.bytes, symbols: s.lookup), to: &out)
+            JSONWriter.appendEscaped(s.lookup.bytes(cell, frame: s.frame.bytes), to: &out)
         }
         append(&out, "],\"require\":[")
         for i in 0..<r.requireCount {
@@ -94,14 +96,13 @@ enum AnswerWriter {
 
     /// The `report_only` array: `[{"policy":"a","would":"deny"}]`.
     static func writeReportOnly(_ s: EvaluatorState, into out: inout [UInt8]) {
-        unowned(unsafe) let p = s.program
         let r = s.result
         out.append(UInt8(ascii: "["))
         for i in 0..<r.reportOnlyCount {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             let policy = Int(r.reportOnly[i])
             append(&out, "{\"policy\":")
-            out.append(contentsOf: p.json(p.nameRanges, policy))
+            out.append(contentsOf: s.texts.name(policy))
             append(&out, ",\"would\":")
             switch EffectKind(rawValue: s.columns.effects[policy]) ?? .deny {
             case .allow: append(&out, "\"allow\"}")
@@ -159,8 +160,7 @@ enum AnswerWriter {
             answer.controls = GrantedControls(
                 tokenLifetime: r.lifetime == .min ? nil : r.lifetime,
                 scopes: (0..<r.scopeCount).map {
-                    String(decoding: VMValues.bytes(s.frame.elements[Int(r.scopes[$0])], frame: s.frame.bytes,
-                                                    symbols: p.lookup), as: UTF8.self)
+                    String(decoding: p.lookup.bytes(s.frame.elements[Int(r.scopes[$0])], frame: s.frame.bytes), as: UTF8.self)
                 },
                 require: (0..<r.requireCount).map { p.symbols.text(r.require[$0]) })
         }
@@ -177,7 +177,7 @@ enum AnswerWriter {
         }
         answer.reportOnly = (0..<r.reportOnlyCount).map {
             let policy = Int(r.reportOnly[$0])
-            let would: ReportOnlyVerdict = switch EffectKind(rawValue: p.effects[policy]) ?? .deny {
+            let would: ReportOnlyVerdict = switch EffectKind(rawValue: p.columns.effects[policy]) ?? .deny {
             case .allow: .allow
             case .deny: .deny
             case .limit: .limit

@@ -20,15 +20,9 @@ struct RequestDecoder {
     let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
     var cursor: JSONCursor
 
-    /// Decodes `input`, which must hold the request object and nothing else;
-    /// `now` stands in for an absent `time`.
-    static func decode(_ input: UnsafeRawBufferPointer, now: Int64, into frame: Frame, symbols: SymbolLookup,
-                       dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>) throws(DecodeFailure) {
-        _ = try decode(input, now: now, into: frame, symbols: symbols, dynamicSlots: dynamicSlots, trailing: false)
-    }
-
-    /// Decodes the request object at the start of `input`; with `trailing`,
-    /// text may follow it. Returns the offset just past the object.
+    /// Decodes the request object at the start of `input` (`now` stands in for
+    /// an absent `time`); with `trailing`, text may follow it, else only
+    /// whitespace. Returns the offset just past the object.
     static func decode(_ input: UnsafeRawBufferPointer, now: Int64, into frame: Frame, symbols: SymbolLookup,
                        dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>,
                        trailing: Bool) throws(DecodeFailure) -> Int {

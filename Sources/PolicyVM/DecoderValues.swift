@@ -40,7 +40,7 @@ extension RequestDecoder {
     @inline(__always)
     mutating func stringCell(_ path: JSONPath) throws(DecodeFailure) -> Cell {
         let (offset, length) = try cursor.string(into: frame, path)
-        let id = symbols.findPadded(frame.bytes + offset, length)
+        let id = symbols.find(frame.bytes + offset, length)
         return Cell(a: Int64(id), b: Int64(offset), c: Int64(length))
     }
 

@@ -59,6 +59,12 @@ public struct Evaluator {
         AnswerWriter.writeReportOnly(state, into: &buffer)
     }
 
+    /// The policies the last answer names in `policies`, as indices into the
+    /// set (`CompiledPolicySet.policyName`); valid until the next decision.
+    public var matchedPolicies: UnsafeBufferPointer<Int32> {
+        UnsafeBufferPointer(start: state.result.policies, count: state.result.policyCount)
+    }
+
     /// Report-only results of the last decision.
     public var reportOnlyCount: Int { state.result.reportOnlyCount }
 
@@ -83,6 +89,7 @@ final class EvaluatorState {
     let frame: Frame
     /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
     let columns: PolicyColumns
+    let texts: PolicyTexts
     let lookup: SymbolLookup
     let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
     /// This evaluator's own copy of the policy-set hash as JSON: a shared
@@ -116,6 +123,7 @@ final class EvaluatorState {
         programOwner = program
         frame = Frame(dynamicSlots: program.dynamicSlotCount)
         columns = program.columns
+        texts = program.texts
         lookup = program.lookup
         dynamicSlots = program.dynamicSlotBySymbol
         self.hashJSON = Program.freeze(hashJSON)

@@ -68,10 +68,8 @@ struct HotTables {
     let globBits: UnsafeBufferPointer<UInt64>
     /// Above this many bits per table, answers are computed per request instead.
     static let maxPrecomputedBits = 64 << 20
-    /// The symbol table's bytes, for `like` and `matches` on interned strings.
-    let symbolBlob: UnsafePointer<UInt8>
-    let symbolStarts: UnsafePointer<Int32>
-    let symbolLengths: UnsafePointer<Int32>
+    /// The symbols' bytes, for `like` and `matches` on interned strings.
+    let symbols: SymbolLookup
 
     init(globs: [Glob], schedules: [CompiledSchedule], regexes: RegexTable, symbols: SymbolLookup, symbolCount: Int) {
         var entries: [GlobEntry] = [], tokens: [UInt16] = [], bytes: [UInt8] = []
@@ -102,14 +100,9 @@ struct HotTables {
         self.offsets = Program.freeze(offsets)
         regexCodes = Program.freeze(regexes.codes)
         regexContext = regexes.context
-        symbolBlob = UnsafePointer(symbols.blob.baseAddress!)
-        symbolStarts = UnsafePointer(symbols.starts.baseAddress!)
-        symbolLengths = UnsafePointer(symbols.lengths.baseAddress!)
+        self.symbols = symbols
         let words = (symbolCount + 63) / 64
         symbolWords = words
-        func symbolBytes(_ id: Int) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(start: symbols.blob.baseAddress! + Int(symbols.starts[id]), count: Int(symbols.lengths[id]))
-        }
         var regexBits: [UInt64] = [], regexCached: [Bool] = []
         if regexes.codes.count * words * 64 <= HotTables.maxPrecomputedBits {
             let scratch = RegexScratch()
@@ -117,7 +110,7 @@ struct HotTables {
             for r in regexes.codes.indices {
                 var cached = true
                 for id in 0..<symbolCount {
-                    switch regexes.match(r, symbolBytes(id), data: scratch.data) {
+                    switch regexes.match(r, symbols.bytes(Int64(id)), data: scratch.data) {
                     case .matched: regexBits[r * words + id >> 6] |= 1 << UInt64(id & 63)
                     case .notMatched: break
                     case .limit: cached = false
@@ -130,7 +123,7 @@ struct HotTables {
         if globs.count * words * 64 <= HotTables.maxPrecomputedBits {
             globBits = Array(repeating: 0, count: globs.count * words)
             for (g, glob) in globs.enumerated() {
-                for id in 0..<symbolCount where glob.matches(symbolBytes(id)) {
+                for id in 0..<symbolCount where glob.matches(symbols.bytes(Int64(id))) {
                     globBits[g * words + id >> 6] |= 1 << UInt64(id & 63)
                 }
             }
@@ -149,19 +142,11 @@ struct HotTables {
 
     // MARK: The operations the VM runs on them
 
-    /// The bytes of a string cell: an interned symbol's, or the request's own.
-    @inline(__always)
-    func bytes(_ x: Cell, frame: UnsafePointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        x.a >= 0
-            ? UnsafeBufferPointer(start: symbolBlob + Int(symbolStarts[Int(x.a)]), count: Int(symbolLengths[Int(x.a)]))
-            : UnsafeBufferPointer(start: frame + Int(x.b), count: Int(x.c))
-    }
-
     /// `pcre2_match` of regex `index` anywhere in `subject` (valid UTF-8, checked by the decoder).
     @inline(__always)
     func match(_ index: Int, _ subject: UnsafeBufferPointer<UInt8>, data: OpaquePointer) -> RegexResult {
         // An empty buffer may have a nil base; PCRE2 accepts any pointer for length 0.
-        let base = subject.baseAddress ?? symbolBlob
+        let base = subject.baseAddress ?? UnsafePointer(symbols.blob.baseAddress!)
         let rc = pcre2_match_8(regexCodes[index], base, subject.count, 0, UInt32(PCRE2_NO_UTF_CHECK), data, regexContext)
         if rc >= 0 { return .matched }
         if rc == PCRE2_ERROR_NOMATCH { return .notMatched }
@@ -174,7 +159,7 @@ struct HotTables {
         if x.a >= 0, globBits.count > 0 {
             return globBits[index * symbolWords + Int(x.a) >> 6] & (1 << UInt64(x.a & 63)) != 0
         }
-        return like(index, bytes(x, frame: frame))
+        return like(index, symbols.bytes(x, frame: frame))
     }
 
     /// `matches` on a string cell: the precomputed bit for an interned string.
@@ -183,7 +168,7 @@ struct HotTables {
         if x.a >= 0, regexBits.count > 0, regexCached[index] {
             return regexBits[index * symbolWords + Int(x.a) >> 6] & (1 << UInt64(x.a & 63)) != 0 ? .matched : .notMatched
         }
-        return match(index, bytes(x, frame: frame), data: data)
+        return match(index, symbols.bytes(x, frame: frame), data: data)
     }
 
     @inline(__always)

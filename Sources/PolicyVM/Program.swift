@@ -109,17 +109,82 @@ enum EffectKind: UInt8, Sendable {
     }
 }
 
-/// The per-policy columns the combinator reads, as raw buffers in a value:
-/// reading them costs no retain of the program.
+/// The per-policy columns the evaluator and the combinator read, as raw
+/// buffers in a value: evaluators copy it, so reading them costs no retain of
+/// the program. Owned by the program, which frees them.
 struct PolicyColumns {
     let effects: UnsafeBufferPointer<UInt8>
+    /// 0 enforce, 1 report-only, 2 disabled.
     let modes: UnsafeBufferPointer<UInt8>
     let entries: UnsafeBufferPointer<Int32>
+    /// Controls per policy, flattened: lifetime (`Int64.min` = none), scope
+    /// ceiling (count -1 = none) and require ranges into `controlIDs`.
     let lifetimes: UnsafeBufferPointer<Int64>
     let ceilings: UnsafeBufferPointer<TableRange>
     let requires: UnsafeBufferPointer<TableRange>
     let controlIDs: UnsafeBufferPointer<Int32>
     let defaultAllows: Bool
+
+    init(_ policies: [PolicyInfo], defaultAllows: Bool) {
+        effects = Program.freeze(policies.map { EffectKind($0.effect).rawValue })
+        modes = Program.freeze(policies.map { $0.mode == .enforce ? 0 : $0.mode == .reportOnly ? 1 : 2 })
+        entries = Program.freeze(policies.map(\.entry))
+        lifetimes = Program.freeze(policies.map { $0.lifetime ?? Int64.min })
+        var ids: [Int32] = [], ceilings: [TableRange] = [], requires: [TableRange] = []
+        for policy in policies {
+            if let ceiling = policy.scopeCeiling {
+                ceilings.append(TableRange(start: Int32(ids.count), count: Int32(ceiling.count)))
+                ids += ceiling
+            } else {
+                ceilings.append(TableRange(start: 0, count: -1))
+            }
+            requires.append(TableRange(start: Int32(ids.count), count: Int32(policy.require.count)))
+            ids += policy.require
+        }
+        self.ceilings = Program.freeze(ceilings)
+        self.requires = Program.freeze(requires)
+        controlIDs = Program.freeze(ids)
+        self.defaultAllows = defaultAllows
+    }
+
+    func deallocate() {
+        effects.deallocate(); modes.deallocate(); entries.deallocate(); lifetimes.deallocate()
+        ceilings.deallocate(); requires.deallocate(); controlIDs.deallocate()
+    }
+}
+
+/// Each policy's name and reason, pre-rendered as JSON strings back to back,
+/// in a value like `PolicyColumns`: the answer writer copies them without
+/// touching (retaining) the program or its `policies` array.
+struct PolicyTexts {
+    private let text: UnsafeBufferPointer<UInt8>
+    private let names: UnsafeBufferPointer<TableRange>
+    private let reasons: UnsafeBufferPointer<TableRange>
+
+    init(_ policies: [PolicyInfo]) {
+        var text: [UInt8] = [], names: [TableRange] = [], reasons: [TableRange] = []
+        for policy in policies {
+            names.append(TableRange(start: Int32(text.count), count: Int32(policy.nameJSON.count)))
+            text += policy.nameJSON
+            reasons.append(TableRange(start: Int32(text.count), count: Int32(policy.reasonJSON.count)))
+            text += policy.reasonJSON
+        }
+        self.text = Program.freeze(text)
+        self.names = Program.freeze(names)
+        self.reasons = Program.freeze(reasons)
+    }
+
+    func deallocate() { text.deallocate(); names.deallocate(); reasons.deallocate() }
+
+    /// The policy's name as a JSON string.
+    @inline(__always) func name(_ policy: Int) -> UnsafeBufferPointer<UInt8> { slice(names[policy]) }
+
+    /// The policy's deny reason as a JSON string (empty when it has none).
+    @inline(__always) func reason(_ policy: Int) -> UnsafeBufferPointer<UInt8> { slice(reasons[policy]) }
+
+    @inline(__always) private func slice(_ r: TableRange) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: text.baseAddress! + Int(r.start), count: Int(r.count))
+    }
 }
 
 /// The compiled policy set: code, constants, tables and the policy index.
@@ -127,21 +192,8 @@ struct PolicyColumns {
 /// unmanaged buffers so the VM walks them without bounds checks or ARC.
 final class Program: @unchecked Sendable {
     let policies: [PolicyInfo]
-    let effects: UnsafeBufferPointer<UInt8>
-    let entries: UnsafeBufferPointer<Int32>
-    /// Each policy's name and reason, pre-rendered as JSON strings, back to
-    /// back, with their ranges: the answer writer copies them without
-    /// touching (retaining) the `policies` array.
-    let answerText: UnsafeBufferPointer<UInt8>
-    let nameRanges: UnsafeBufferPointer<TableRange>
-    let reasonRanges: UnsafeBufferPointer<TableRange>
-    /// Controls per policy, flattened: lifetime (`Int64.min` = none), scope
-    /// ceiling (count -1 = none) and require ranges into `controlIDs`.
-    let lifetimes: UnsafeBufferPointer<Int64>
-    let ceilings: UnsafeBufferPointer<TableRange>
-    let requires: UnsafeBufferPointer<TableRange>
-    let controlIDs: UnsafeBufferPointer<Int32>
-    let modes: UnsafeBufferPointer<UInt8>
+    let columns: PolicyColumns
+    let texts: PolicyTexts
     let code: UnsafeBufferPointer<UInt64>
     let constants: UnsafeBufferPointer<Cell>
     /// Elements of constant sets in source order (`Cell`s), and their sorted keys.
@@ -172,38 +224,8 @@ final class Program: @unchecked Sendable {
 
     init(parts: ProgramParts) {
         policies = parts.policies
-        effects = Program.freeze(parts.policies.map { EffectKind($0.effect).rawValue })
-        entries = Program.freeze(parts.policies.map(\.entry))
-        lifetimes = Program.freeze(parts.policies.map { $0.lifetime ?? Int64.min })
-        var text: [UInt8] = [], names: [TableRange] = [], reasons: [TableRange] = []
-        for policy in parts.policies {
-            names.append(TableRange(start: Int32(text.count), count: Int32(policy.nameJSON.count)))
-            text += policy.nameJSON
-            reasons.append(TableRange(start: Int32(text.count), count: Int32(policy.reasonJSON.count)))
-            text += policy.reasonJSON
-        }
-        answerText = Program.freeze(text)
-        nameRanges = Program.freeze(names)
-        reasonRanges = Program.freeze(reasons)
-        var ids: [Int32] = []
-        var ceilings: [TableRange] = []
-        var requires: [TableRange] = []
-        for policy in parts.policies {
-            if let ceiling = policy.scopeCeiling {
-                ceilings.append(TableRange(start: Int32(ids.count), count: Int32(ceiling.count)))
-                ids += ceiling
-            } else {
-                ceilings.append(TableRange(start: 0, count: -1))
-            }
-            requires.append(TableRange(start: Int32(ids.count), count: Int32(policy.require.count)))
-            ids += policy.require
-        }
-        self.ceilings = Program.freeze(ceilings)
-        self.requires = Program.freeze(requires)
-        controlIDs = Program.freeze(ids)
-        modes = Program.freeze(parts.policies.map {
-            $0.mode == .enforce ? 0 : $0.mode == .reportOnly ? 1 : 2
-        })
+        columns = PolicyColumns(parts.policies, defaultAllows: parts.defaultDecision == .allow)
+        texts = PolicyTexts(parts.policies)
         code = Program.freeze(parts.code)
         constants = Program.freeze(parts.constants)
         setCells = Program.freeze(parts.setCells)
@@ -230,9 +252,9 @@ final class Program: @unchecked Sendable {
     }
 
     deinit {
-        effects.deallocate(); entries.deallocate(); lifetimes.deallocate(); ceilings.deallocate()
-        answerText.deallocate(); nameRanges.deallocate(); reasonRanges.deallocate()
-        requires.deallocate(); controlIDs.deallocate(); modes.deallocate(); code.deallocate(); constants.deallocate()
+        columns.deallocate()
+        texts.deallocate()
+        code.deallocate(); constants.deallocate()
         setCells.deallocate(); setKeys.deallocate(); sets.deallocate(); networks.deallocate()
         cidrTables.deallocate(); dynamicReads.deallocate(); hot.deallocate()
         for table in dynamicSlotBySymbol { table.deallocate() }
@@ -249,18 +271,6 @@ final class Program: @unchecked Sendable {
     }
 
     var dynamicSlotCount: Int { dynamicSlotNames.count }
-
-    /// The pre-rendered JSON name (or reason) of a policy.
-    @inline(__always)
-    func json(_ ranges: UnsafeBufferPointer<TableRange>, _ policy: Int) -> UnsafeBufferPointer<UInt8> {
-        let r = ranges[policy]
-        return UnsafeBufferPointer(start: answerText.baseAddress! + Int(r.start), count: Int(r.count))
-    }
-
-    var columns: PolicyColumns {
-        PolicyColumns(effects: effects, modes: modes, entries: entries, lifetimes: lifetimes, ceilings: ceilings,
-                      requires: requires, controlIDs: controlIDs, defaultAllows: defaultDecision == .allow)
-    }
 }
 
 /// Everything the compiler builds, before it is frozen into a `Program`.

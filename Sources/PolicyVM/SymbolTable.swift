@@ -57,54 +57,44 @@ struct SymbolTable: Sendable {
 
     /// A word-at-a-time multiplicative hash (eight bytes per step, then a
     /// final avalanche): the decoder hashes every request string, and a
-    /// byte-at-a-time hash was a sixth of decoding.
-    @inline(__always)
+    /// byte-at-a-time hash was a sixth of decoding. This form reads only the
+    /// bytes given; it builds the table.
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        guard let base = bytes.baseAddress else { return 0x9E37_79B9_7F4A_7C15 }
-        let n = bytes.count
+        guard let base = bytes.baseAddress else { return hash(0) { _ in 0 } }
+        return hash(bytes.count, base: base) { i in
+            var w: UInt64 = 0
+            for k in i..<bytes.count { w |= UInt64(base[k]) << UInt64(8 * (k - i)) }
+            return w
+        }
+    }
+
+    /// `hash` of bytes followed by at least eight readable bytes (the
+    /// decoder's frame keeps that slack): the tail is one masked load.
+    @inline(__always)
+    static func hashPadded(_ base: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        hash(n, base: base) { i in UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & tailMask(n - i) }
+    }
+
+    /// The one hash both forms compute: whole words, then `tail(i)`, the last
+    /// `n - i` bytes as a little-endian word.
+    @inline(__always)
+    private static func hash(_ n: Int, base: UnsafePointer<UInt8>? = nil, tail: (Int) -> UInt64) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
         var i = 0
         while i + 8 <= n {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            h = (h ^ UnsafeRawPointer(base! + i).loadUnaligned(as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
             h ^= h >> 29
             i += 8
         }
-        if i < n {
-            var w: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                w |= UInt64(base[i]) << shift
-                shift += 8
-                i += 1
-            }
-            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
-        }
+        if i < n { h = (h ^ tail(i)) &* 0xBF58_476D_1CE4_E5B9 }
         h ^= h >> 32
         h = h &* 0x94D0_49BB_1331_11EB
         return h ^ (h >> 29)
     }
 
-    /// `hash` of bytes followed by at least eight readable bytes: the tail is
-    /// one masked load instead of a byte loop.
+    /// Keeps the low `count` (1…8) bytes of a word.
     @inline(__always)
-    static func hashPadded(_ base: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
-        var i = 0
-        while i + 8 <= n {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 29
-            i += 8
-        }
-        if i < n {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & (~UInt64(0) >> UInt64(64 - 8 * (n - i)))
-            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
-        }
-        h ^= h >> 32
-        h = h &* 0x94D0_49BB_1331_11EB
-        return h ^ (h >> 29)
-    }
+    static func tailMask(_ count: Int) -> UInt64 { ~UInt64(0) >> UInt64(64 - 8 * count) }
 
     /// A frozen, pointer-based view for the decoder's hot path.
     func lookupTable() -> SymbolLookup { SymbolLookup(self.blob, starts, lengths, slots) }
@@ -126,7 +116,7 @@ struct SymbolLookup: @unchecked Sendable {
             _ = buffer.initialize(from: items)
             return buffer
         }
-        // Eight bytes of padding: `findPadded` reads whole words past a symbol's end.
+        // Eight bytes of padding: `find` reads whole words past a symbol's end.
         self.blob = copy(blob + [UInt8](repeating: 0, count: 8))
         self.starts = copy(starts)
         self.lengths = copy(lengths)
@@ -139,25 +129,11 @@ struct SymbolLookup: @unchecked Sendable {
         blob.deallocate(); starts.deallocate(); lengths.deallocate(); slots.deallocate()
     }
 
-    /// The symbol id of these bytes, or -1.
+    /// The symbol id of these bytes, or -1. The bytes must be followed by at
+    /// least eight readable bytes (the decoder's frame keeps that slack; the
+    /// blob is padded alike): they are hashed and compared a word at a time.
     @inline(__always)
     func find(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
-        var slot = Int(truncatingIfNeeded: SymbolTable.hash(UnsafeBufferPointer(start: base, count: count))) & mask
-        while true {
-            let id = slots[slot]
-            if id < 0 { return -1 }
-            if Int(lengths[Int(id)]) == count,
-               memcmp(blob.baseAddress! + Int(starts[Int(id)]), base, count) == 0 {
-                return id
-            }
-            slot = (slot + 1) & mask
-        }
-    }
-
-    /// `find` for bytes followed by at least eight readable bytes (the
-    /// decoder's frame keeps that slack): hashing and comparing by words.
-    @inline(__always)
-    func findPadded(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
         var slot = Int(truncatingIfNeeded: SymbolTable.hashPadded(base, count)) & mask
         while true {
             let id = slots[slot]
@@ -180,8 +156,14 @@ struct SymbolLookup: @unchecked Sendable {
             i += 8
         }
         guard i < n else { return true }
-        let mask = ~UInt64(0) >> UInt64(64 - 8 * (n - i))
-        return (UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) ^ UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)) & mask == 0
+        let difference = UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) ^ UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)
+        return difference & SymbolTable.tailMask(n - i) == 0
+    }
+
+    /// The bytes of a string cell: an interned symbol's, or the request's own in the frame.
+    @inline(__always)
+    func bytes(_ x: Cell, frame: UnsafePointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        x.a >= 0 ? bytes(x.a) : UnsafeBufferPointer(start: frame + Int(x.b), count: Int(x.c))
     }
 
     /// The bytes of symbol `id`.

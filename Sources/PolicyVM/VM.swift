@@ -326,9 +326,4 @@ enum VMValues {
         if x.a >= 0 || y.a >= 0 { return x.a == y.a }
         return x.c == y.c && (x.c == 0 || memcmp(frame + Int(x.b), frame + Int(y.b), Int(x.c)) == 0)
     }
-
-    @inline(__always)
-    static func bytes(_ x: Cell, frame: UnsafePointer<UInt8>, symbols: SymbolLookup) -> UnsafeBufferPointer<UInt8> {
-        x.a >= 0 ? symbols.bytes(x.a) : UnsafeBufferPointer(start: frame + Int(x.b), count: Int(x.c))
-    }
 }

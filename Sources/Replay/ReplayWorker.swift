@@ -75,11 +75,8 @@ struct ReplayWorker {
             return start + end
         }
         if unchangedTail {
-            if new.reportOnlyCount > 0 {
-                newBuffer.removeAll(keepingCapacity: true)
-                new.writeReportOnly(into: &newBuffer)
-                newBuffer.withUnsafeBytes { reportOnlyNew.add($0); reportOnlyOld.add($0) }
-            }
+            // The recorded `report_only` is byte for byte the new one.
+            countReportOnly(alsoRecorded: true)
             tally.requests += 1
             tally.unchanged += 1
             return
@@ -135,11 +132,7 @@ struct ReplayWorker {
     /// the JSON of those fields byte for byte; counts report-only results.
     private mutating func compareFast(_ newOutcome: Outcome, _ oldOutcome: Outcome?, line: UnsafeRawBufferPointer,
                                       spans: FieldSpans) -> Bool {
-        if new.reportOnlyCount > 0 {
-            newBuffer.removeAll(keepingCapacity: true)
-            new.writeReportOnly(into: &newBuffer)
-            newBuffer.withUnsafeBytes { reportOnlyNew.add($0) }
-        }
+        countReportOnly(alsoRecorded: false)
         if let oldOutcome {
             if old!.reportOnlyCount > 0 {
                 oldBuffer.removeAll(keepingCapacity: true)
@@ -153,6 +146,18 @@ struct ReplayWorker {
         }
         guard JSONScanner.equal(line, spans.decision, newOutcome == .allow ? "\"allow\"" : "\"deny\"") else { return false }
         return recorded(line, spans.policies, equals: .policies) && recorded(line, spans.controls, equals: .controls)
+    }
+
+    /// Counts the new answer's report-only results (and, when the line's are
+    /// known to be the same bytes, the recorded ones too).
+    private mutating func countReportOnly(alsoRecorded: Bool) {
+        guard new.reportOnlyCount > 0 else { return }
+        newBuffer.removeAll(keepingCapacity: true)
+        new.writeReportOnly(into: &newBuffer)
+        newBuffer.withUnsafeBytes { bytes in
+            reportOnlyNew.add(bytes)
+            if alsoRecorded { reportOnlyOld.add(bytes) }
+        }
     }
 
     /// When `line[from...]` is `,` + the new answer's fields as the server

@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
     var decisionLog: String?
 
     @Option(name: .long, help: "Longest time, in seconds, a decision waits in memory before it is written.")
-    var logFlushInterval: Double = 0.001
+    var logFlushInterval: Double = DecisionLogOptions.defaultFlushInterval
 
     @Flag(name: .long, help: "fsync the decision log after every batch written.")
     var logSync = false

@@ -22,6 +22,29 @@ import Testing
         #expect(server.stop() == 0)
     }
 
+    /// `stats.policies` counts, per policy, the answers that named it.
+    @Test func statsCountEveryPolicyInTheAnswers() async throws {
+        let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
+        defer { server.cleanUp() }
+        let client = try await DecisionClient.connect(socketPath: server.socket)
+        let requests = ServeFixtures.requests + ServeFixtures.requests
+        var expected: [String: Int] = [:]
+        for answer in try await client.evaluate(batch: requests) {
+            for name in ServeFixtures.object(answer)?["policies"] as? [String] ?? [] { expected[name, default: 0] += 1 }
+        }
+        #expect(!expected.isEmpty)
+        let observer = try await DecisionClient.connect(socketPath: server.socket)
+        var counted: [String: Int] = [:]
+        for _ in 0..<500 where counted != expected {
+            counted = ServeFixtures.object(try await observer.stats())?["policies"] as? [String: Int] ?? [:]
+            if counted != expected { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(counted == expected)
+        await client.close()
+        await observer.close()
+        #expect(server.stop() == 0)
+    }
+
     @Test func pipelinedAnswersKeepTheirOrder() async throws {
         let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
         defer { server.cleanUp() }

@@ -20,10 +20,16 @@ import Testing
         #expect(store.standing(ofAgent: "ghost", at: 0) == .denied(.unknownAgent("ghost")))
     }
 
+    /// Standing is read before and after each change: the store caches it,
+    /// and a change must still be seen by the very next lookup.
     @Test func disabledAgentIsDeniedAndCanBeEnabled() throws {
         let clock = TestClock()
         let store = try clock.store()
         try store.seed()
+        guard case .active = store.standing(ofAgent: "agent-1", at: clock.now) else {
+            Issue.record("expected an active agent")
+            return
+        }
         try store.setAgentState("agent-1", to: .disabled, actor: "alice")
         #expect(store.standing(ofAgent: "agent-1", at: clock.now) == .denied(.agentDisabled("agent-1")))
         try store.setAgentState("agent-1", to: .active, actor: "alice")
