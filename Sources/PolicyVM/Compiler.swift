@@ -49,7 +49,7 @@ struct Compiler {
         currentSpan = policy.span
         let entry = Int32(parts.code.count)
         var info = PolicyInfo(name: policy.name, mode: policy.mode, effect: policy.effect, span: policy.span,
-                              entry: entry, nameJSON: Compiler.jsonString(policy.name), reasonJSON: [],
+                              entry: entry, fastEntry: entry, afterFirstTarget: nil, nameJSON: Compiler.jsonString(policy.name), reasonJSON: [],
                               lifetime: nil, scopeCeiling: nil, require: [])
         switch policy.effect {
         case .deny(let reason): info.reasonJSON = Compiler.jsonString(reason)
@@ -62,7 +62,10 @@ struct Compiler {
         parts.policies.append(info)
         guard policy.mode != .disabled else { return }
         nextTemp = Compiler.firstTemp
-        for target in policy.targets { compileTarget(target) }
+        for (i, target) in policy.targets.enumerated() {
+            compileTarget(target)
+            if i == 0 { parts.policies[parts.policies.count - 1].afterFirstTarget = Int32(parts.code.count) }
+        }
         if let condition = policy.condition {
             compileCondition(Folder.fold(condition))
         } else {

@@ -44,7 +44,8 @@ public enum Disassembler {
         case .deny: "deny"
         case .limit: "limit"
         }
-        return "policy \(index) \(policy.name) (\(policy.mode.rawValue), \(effect)) @\(policy.entry)"
+        let start = policy.fastEntry == policy.entry ? "" : ", indexed start @\(policy.fastEntry)"
+        return "policy \(index) \(policy.name) (\(policy.mode.rawValue), \(effect)) @\(policy.entry)\(start)"
     }
 
     /// The listing of one policy's code, one instruction per line.

@@ -101,6 +101,10 @@ final class EvaluatorState {
     let iterSets: UnsafeMutablePointer<Cell>
     let iterIndex: UnsafeMutablePointer<Int>
     let regex = RegexScratch()
+    /// Built once: every pointer it holds (program tables, this frame, the
+    /// scratch registers) stays put for the evaluator's life.
+    let vm: VM
+    let outcomes: VMOutcomes
     /// Candidate policies of the last request, ascending, and how each came out.
     let candidates: UnsafeMutablePointer<Int32>
     /// Zeroed scratch for the index's candidate bitset.
@@ -144,6 +148,16 @@ final class EvaluatorState {
         errorPolicies = .allocate(capacity: n)
         errors = .allocate(capacity: n)
         result = CombinedResult(policyCount: n)
+        vm = VM(code: program.code.baseAddress!, constants: program.constants.baseAddress!,
+                signals: frame.signals, dynamicCells: frame.dynamicCells,
+                dynamicTypes: frame.dynamicTypes, dynamicReads: program.dynamicReads.baseAddress!,
+                elements: frame.elements, setCells: program.setCells.baseAddress!,
+                setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
+                networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
+                registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: program.hot,
+                matchData: regex.data)
+        outcomes = VMOutcomes(statuses: statuses, errorPolicies: errorPolicies, errors: errors, trace: nil,
+                              traceCapacity: 0)
     }
 
     deinit {
@@ -185,38 +199,27 @@ final class EvaluatorState {
 
     /// Decides the request in the frame: index, candidates, combinator.
     func run(trace tracing: Bool) -> Outcome {
-        errorCount = 0
         candidateCount = program.index.candidates(signals: frame.signals, present: frame.present, bits: candidateBits,
                                                   into: candidates)
-        if tracing { traces = [] }
-        var vm = makeVM(tracing: tracing)
+        var traced = 0
+        guard tracing else {
+            errorCount = vm.run(candidates: candidates, count: candidateCount, entries: columns.fastEntries.baseAddress!,
+                                present: frame.present, frameBytes: frame.bytes, out: outcomes, traced: &traced)
+            return Combinator.combine(self)
+        }
+        // Explain mode: one policy at a time, so each gets its own trace.
+        let capacity = 4096
+        let trace = self.trace ?? .allocate(capacity: capacity)
+        self.trace = trace
+        traces = []
+        errorCount = 0
         for i in 0..<candidateCount {
-            let policy = Int(candidates[i])
-            vm.traceCount = 0
-            let status = vm.run(entry: columns.entries[policy])
-            statuses[i] = status
-            if status == .errored {
-                errorPolicies[errorCount] = Int32(policy)
-                errors[errorCount] = vm.error
-                errorCount += 1
-            }
-            if tracing, let trace { traces.append(Array(UnsafeBufferPointer(start: trace, count: vm.traceCount))) }
+            let out = VMOutcomes(statuses: statuses + i, errorPolicies: errorPolicies + errorCount,
+                                 errors: errors + errorCount, trace: trace, traceCapacity: capacity)
+            errorCount += vm.run(candidates: candidates + i, count: 1, entries: columns.entries.baseAddress!,
+                                 present: frame.present, frameBytes: frame.bytes, out: out, traced: &traced)
+            traces.append(Array(UnsafeBufferPointer(start: trace, count: traced)))
         }
         return Combinator.combine(self)
-    }
-
-    private func makeVM(tracing: Bool) -> VM {
-        if tracing, trace == nil {
-            trace = .allocate(capacity: 4096)
-        }
-        return VM(code: program.code.baseAddress!, constants: program.constants.baseAddress!,
-                  signals: frame.signals, present: frame.present, dynamicCells: frame.dynamicCells,
-                  dynamicTypes: frame.dynamicTypes, dynamicReads: program.dynamicReads.baseAddress!,
-                  elements: frame.elements, frameBytes: frame.bytes, setCells: program.setCells.baseAddress!,
-                  setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
-                  networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
-                  registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: program.hot,
-                  matchData: regex.data, trace: tracing ? trace : nil,
-                  traceCapacity: tracing ? 4096 : 0)
     }
 }

@@ -26,6 +26,10 @@ struct IndexGuard {
     var label: String?
     /// Lower is more selective (an estimate of the share of requests let through).
     var score: Double
+    /// The policy's target (an index into its `targets`) that this guard
+    /// decides exactly: for a candidate it is known to hold, so the VM may
+    /// start after its code. Nil for a pattern (`like`) or a `when` conjunct.
+    var decidedTarget: Int?
 
     /// Scalar signals the index can key on, with the size of their value
     /// domain (0 = strings, keyed by symbol id).
@@ -134,7 +138,16 @@ struct IndexGuard {
     /// The guard a policy is filed under: its most selective target, or the
     /// first conjunct of its condition; nil when nothing prunes (it always runs).
     static func best(for policy: CheckedPolicy, symbols: SymbolTable) -> IndexGuard? {
-        var options = policy.targets.compactMap { of($0, inTarget: true, symbols: symbols) }
+        var options: [IndexGuard] = []
+        for (i, target) in policy.targets.enumerated() {
+            guard var g = of(target, inTarget: true, symbols: symbols) else { continue }
+            // A keyed test on a present value is decided by the key alone;
+            // an absent value fails both the target (its `HAS`) and the guard.
+            if case .key(_, _, _, _, let unknown, let absentAccept) = g.test, unknown != .maybe, !absentAccept {
+                g.decidedTarget = i
+            }
+            options.append(g)
+        }
         if let condition = policy.condition {
             let first: TypedExpr
             if case .and(let items) = condition.kind, let head = items.first { first = head } else { first = condition }

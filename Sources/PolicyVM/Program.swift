@@ -87,6 +87,12 @@ struct PolicyInfo: Sendable {
     var span: Span
     /// First code word (meaningless for disabled policies).
     var entry: Int32
+    /// Where a run may start when the index has already decided the first
+    /// target (just past its code); `entry` otherwise. Explain mode always
+    /// starts at `entry`, so its trace shows every test.
+    var fastEntry: Int32
+    /// Code offset just past the first target, if the policy has one.
+    var afterFirstTarget: Int32?
     /// The policy's name, reason and controls pre-rendered for the hot answer writer.
     var nameJSON: [UInt8]
     var reasonJSON: [UInt8]
@@ -117,6 +123,7 @@ struct PolicyColumns {
     /// 0 enforce, 1 report-only, 2 disabled.
     let modes: UnsafeBufferPointer<UInt8>
     let entries: UnsafeBufferPointer<Int32>
+    let fastEntries: UnsafeBufferPointer<Int32>
     /// Controls per policy, flattened: lifetime (`Int64.min` = none), scope
     /// ceiling (count -1 = none) and require ranges into `controlIDs`.
     let lifetimes: UnsafeBufferPointer<Int64>
@@ -129,6 +136,7 @@ struct PolicyColumns {
         effects = Program.freeze(policies.map { EffectKind($0.effect).rawValue })
         modes = Program.freeze(policies.map { $0.mode == .enforce ? 0 : $0.mode == .reportOnly ? 1 : 2 })
         entries = Program.freeze(policies.map(\.entry))
+        fastEntries = Program.freeze(policies.map(\.fastEntry))
         lifetimes = Program.freeze(policies.map { $0.lifetime ?? Int64.min })
         var ids: [Int32] = [], ceilings: [TableRange] = [], requires: [TableRange] = []
         for policy in policies {
@@ -148,7 +156,7 @@ struct PolicyColumns {
     }
 
     func deallocate() {
-        effects.deallocate(); modes.deallocate(); entries.deallocate(); lifetimes.deallocate()
+        effects.deallocate(); modes.deallocate(); entries.deallocate(); fastEntries.deallocate(); lifetimes.deallocate()
         ceilings.deallocate(); requires.deallocate(); controlIDs.deallocate()
     }
 }

@@ -30,19 +30,29 @@ struct TraceEntry: Equatable {
     var flag: Bool
 }
 
+/// Where `VM.run` writes how each candidate came out.
+struct VMOutcomes {
+    /// Per candidate, in the order given.
+    let statuses: UnsafeMutablePointer<PolicyStatus>
+    /// Per errored candidate: the policy and its error, in candidate order.
+    let errorPolicies: UnsafeMutablePointer<Int32>
+    let errors: UnsafeMutablePointer<VMError>
+    /// Explain mode only: each executed test, up to `traceCapacity`.
+    let trace: UnsafeMutablePointer<TraceEntry>?
+    let traceCapacity: Int
+}
+
 /// The interpreter: a struct of raw pointers into the program and the frame,
-/// built per decision; `run` walks validated code with no bounds checks, no
-/// ARC and no allocation.
+/// built once per evaluator (the frame is reused, so its pointers are too);
+/// `run` walks validated code with no bounds checks, no ARC and no allocation.
 struct VM {
     let code: UnsafePointer<UInt64>
     let constants: UnsafePointer<Cell>
     let signals: UnsafePointer<Cell>
-    let present: UInt32
     let dynamicCells: UnsafePointer<Cell>
     let dynamicTypes: UnsafePointer<UInt8>
     let dynamicReads: UnsafePointer<DynamicRead>
     let elements: UnsafePointer<Cell>
-    let frameBytes: UnsafePointer<UInt8>
     let setCells: UnsafePointer<Cell>
     let setKeys: UnsafePointer<Int64>
     let sets: UnsafePointer<TableRange>
@@ -54,24 +64,27 @@ struct VM {
     let iterIndex: UnsafeMutablePointer<Int>
     let hot: HotTables
     let matchData: OpaquePointer
-    /// Explain mode only.
-    let trace: UnsafeMutablePointer<TraceEntry>?
-    let traceCapacity: Int
-    var traceCount = 0
-    var error = VMError(code: .absentSignal, detail: 0, found: .absent)
 
-    /// Runs one policy from its entry.
-    mutating func run(entry: Int32) -> PolicyStatus {
+    /// Runs each candidate policy from its entry, in the order given, writing
+    /// its status (and any error) to `out`; returns the number of errors and
+    /// sets `traced` to the number of trace entries written. One call per
+    /// decision: the tables are loaded into registers once, not per policy.
+    /// `present` and `frameBytes` come from the frame per request (a long
+    /// request may move its string storage).
+    func run(candidates: UnsafePointer<Int32>, count: Int, entries: UnsafePointer<Int32>, present: UInt32,
+             frameBytes: UnsafePointer<UInt8>, out: VMOutcomes, traced: inout Int) -> Int {
         // The tables live in locals for the loop: stores through the register
         // pointers could otherwise alias `self`, forcing a reload of every
         // field after each one.
-        let code = self.code, signals = self.signals, present = self.present, constants = self.constants
+        let code = self.code, signals = self.signals, constants = self.constants
         let dynamicReads = self.dynamicReads, dynamicTypes = self.dynamicTypes, dynamicCells = self.dynamicCells
         let registers = self.registers, iterSets = self.iterSets, iterIndex = self.iterIndex
         let elements = self.elements, setCells = self.setCells, setKeys = self.setKeys, sets = self.sets
-        let networks = self.networks, cidrTables = self.cidrTables, frameBytes = self.frameBytes
+        let networks = self.networks, cidrTables = self.cidrTables
         let hot = self.hot, matchData = self.matchData
-        let tracing = trace != nil
+        let trace = out.trace, traceCapacity = out.traceCapacity
+        var traceCount = 0
+        var errorCount = 0
         var failure = VMError(code: .absentSignal, detail: 0, found: .absent)
 
         /// Reads an operand; nil after recording an error (absent or mistyped).
@@ -103,156 +116,183 @@ struct VM {
             VM.element(set, i, elements: elements, setCells: setCells, sets: sets)
         }
 
-        var pc = Int(entry)
-        var flag = false
-        while true {
-            let w = code[pc]
-            let at = pc
-            pc += 1
-            let a = UInt16(truncatingIfNeeded: w >> 16)
-            let c = UInt16(truncatingIfNeeded: w >> 48)
-            var result: Bool
-            switch unsafeBitCast(UInt8(truncatingIfNeeded: w), to: Opcode.self) {
-            case .jmp:
-                pc = Int(UInt32(truncatingIfNeeded: w >> 32)); continue
-            case .jf:
-                if !flag { pc = Int(UInt32(truncatingIfNeeded: w >> 32)) }
-                continue
-            case .jt:
-                if flag { pc = Int(UInt32(truncatingIfNeeded: w >> 32)) }
-                continue
-            case .not:
-                flag = !flag; continue
-            case .set:
-                flag = w & 0x100 != 0; continue
-            case .target:
-                if !flag { return w & 0x200 != 0 ? .notMatched : .notApplicable }
-                continue
-            case .ret:
-                return flag ? .matched : .notMatched
-            case .eqsym, .eqkind:
-                guard let x = load(a) else { error = failure; return .errored }
-                result = x.a == Int64(c)
-            case .cmp:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
-                result = VM.compare(x.a, y.a, UInt8(truncatingIfNeeded: w >> 12) & 0xF)
-            case .eqs:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
-                result = VMValues.stringsEqual(x, y, frame: frameBytes)
-            case .eqip:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
-                result = x.a == y.a && x.b == y.b
-            case .eqv:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
-                result = valuesEqual(x, y, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF)
-            case .insym, .inint:
-                guard let x = load(a) else { error = failure; return .errored }
-                result = VM.contains(setKeys, sets[Int(c)], x.a)
-            case .incidr:
-                guard let x = load(a) else { error = failure; return .errored }
-                let table = cidrTables[Int(c)]
-                let high = UInt64(bitPattern: x.a), low = UInt64(bitPattern: x.b)
-                result = false
-                var i = Int(table.start)
-                let end = i + Int(table.count)
-                while i < end {
-                    if networks[i].contains(high: high, low: low) { result = true; break }
-                    i += 1
-                }
-            case .inset:
-                guard let x = load(a), let set = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
-                result = setContains(set, x, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF)
-            case .like:
-                guard let x = load(a) else { error = failure; return .errored }
-                result = hot.like(Int(c), x, frame: frameBytes)
-            case .match:
-                guard let x = load(a) else { error = failure; return .errored }
-                switch hot.match(Int(c), x, frame: frameBytes, data: matchData) {
-                case .matched: result = true
-                case .notMatched: result = false
-                case .limit:
-                    error = VMError(code: .regexLimit, detail: Int32(c), found: .absent)
-                    return .errored
-                }
-            case .sched:
-                guard let x = load(a) else { error = failure; return .errored }
-                result = hot.schedule(Int(c), contains: x.a)
-            case .has:
-                let operand = Operand(raw: a)
-                if operand.kind == .signal {
-                    result = present & (1 << UInt32(operand.index)) != 0
-                } else {
-                    result = dynamicTypes[Int(dynamicReads[operand.index].slot)] != 0
-                }
-            case .sub:
-                guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else { error = failure; return .errored }
-                registers[Int(c)] = Cell(a: x.a &- y.a)
-                continue
-            case .store:
-                registers[Int(c)] = Cell(a: flag ? 1 : 0)
-                continue
-            case .qin, .qlike, .qmatch:
-                guard let set = load(a) else { error = failure; return .errored }
-                let x = UInt8(truncatingIfNeeded: w >> 12) & 0xF
-                let all = x & 1 != 0, bodyNegated = x & 2 != 0
-                result = all
-                var i = 0
-                while i < Int(set.c) {
-                    let e = element(set, i)
-                    var body: Bool
-                    switch unsafeBitCast(UInt8(truncatingIfNeeded: w), to: Opcode.self) {
-                    case .qin: body = VM.contains(setKeys, sets[Int(c)], e.a)
-                    case .qlike: body = hot.like(Int(c), e, frame: frameBytes)
-                    default:
-                        switch hot.match(Int(c), e, frame: frameBytes, data: matchData) {
-                        case .matched: body = true
-                        case .notMatched: body = false
-                        case .limit:
-                            error = VMError(code: .regexLimit, detail: Int32(c), found: .absent)
-                            return .errored
-                        }
+        for candidate in 0..<count {
+            var pc = Int(entries[Int(candidates[candidate])])
+            // A fast entry starts past a target the index decided (it held, so
+            // its code would have left the flag set); at a full entry the
+            // first instruction sets the flag itself.
+            var flag = true
+            var status = PolicyStatus.notApplicable
+            execute: while true {
+                let w = code[pc]
+                let at = pc
+                pc += 1
+                let a = UInt16(truncatingIfNeeded: w >> 16)
+                let c = UInt16(truncatingIfNeeded: w >> 48)
+                var result: Bool
+                switch unsafeBitCast(UInt8(truncatingIfNeeded: w), to: Opcode.self) {
+                case .jmp:
+                    pc = Int(UInt32(truncatingIfNeeded: w >> 32)); continue
+                case .jf:
+                    if !flag { pc = Int(UInt32(truncatingIfNeeded: w >> 32)) }
+                    continue
+                case .jt:
+                    if flag { pc = Int(UInt32(truncatingIfNeeded: w >> 32)) }
+                    continue
+                case .not:
+                    flag = !flag; continue
+                case .set:
+                    flag = w & 0x100 != 0; continue
+                case .target:
+                    if !flag { status = w & 0x200 != 0 ? .notMatched : .notApplicable; break execute }
+                    continue
+                case .ret:
+                    status = flag ? .matched : .notMatched; break execute
+                case .eqsym, .eqkind:
+                    guard let x = load(a) else { status = .errored; break execute }
+                    result = x.a == Int64(c)
+                case .cmp:
+                    guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else {
+                        status = .errored; break execute
                     }
-                    if body != bodyNegated { if !all { result = true; break } } else if all { result = false; break }
-                    i += 1
-                }
-            case .forprep:
-                guard let set = load(a) else { error = failure; return .errored }
-                let register = Int(UInt16(truncatingIfNeeded: w >> 32))
-                if set.c == 0 {
-                    flag = (w >> 12) & 0xF == 1
-                    pc = at + Int(c)
+                    result = VM.compare(x.a, y.a, UInt8(truncatingIfNeeded: w >> 12) & 0xF)
+                case .eqs:
+                    guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else {
+                        status = .errored; break execute
+                    }
+                    result = VMValues.stringsEqual(x, y, frame: frameBytes)
+                case .eqip:
+                    guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else {
+                        status = .errored; break execute
+                    }
+                    result = x.a == y.a && x.b == y.b
+                case .eqv:
+                    guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else {
+                        status = .errored; break execute
+                    }
+                    result = VM.valuesEqual(x, y, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF,
+                                            elements: elements, setCells: setCells, sets: sets, frame: frameBytes)
+                case .insym, .inint:
+                    guard let x = load(a) else { status = .errored; break execute }
+                    result = VM.contains(setKeys, sets[Int(c)], x.a)
+                case .incidr:
+                    guard let x = load(a) else { status = .errored; break execute }
+                    let table = cidrTables[Int(c)]
+                    let high = UInt64(bitPattern: x.a), low = UInt64(bitPattern: x.b)
+                    result = false
+                    var i = Int(table.start)
+                    let end = i + Int(table.count)
+                    while i < end {
+                        if networks[i].contains(high: high, low: low) { result = true; break }
+                        i += 1
+                    }
+                case .inset:
+                    guard let x = load(a), let set = load(UInt16(truncatingIfNeeded: w >> 32)) else {
+                        status = .errored; break execute
+                    }
+                    result = VM.setContains(set, x, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF,
+                                            elements: elements, setCells: setCells, sets: sets, frame: frameBytes)
+                case .like:
+                    guard let x = load(a) else { status = .errored; break execute }
+                    result = hot.like(Int(c), x, frame: frameBytes)
+                case .match:
+                    guard let x = load(a) else { status = .errored; break execute }
+                    switch hot.match(Int(c), x, frame: frameBytes, data: matchData) {
+                    case .matched: result = true
+                    case .notMatched: result = false
+                    case .limit:
+                        failure = VMError(code: .regexLimit, detail: Int32(c), found: .absent)
+                        status = .errored; break execute
+                    }
+                case .sched:
+                    guard let x = load(a) else { status = .errored; break execute }
+                    result = hot.schedule(Int(c), contains: x.a)
+                case .has:
+                    let index = Int(a & 0x1FFF)
+                    if a >> 13 == Operand.Kind.signal.rawValue {
+                        result = present & (1 << UInt32(index)) != 0
+                    } else {
+                        result = dynamicTypes[Int(dynamicReads[index].slot)] != 0
+                    }
+                case .sub:
+                    guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else {
+                        status = .errored; break execute
+                    }
+                    registers[Int(c)] = Cell(a: x.a &- y.a)
+                    continue
+                case .store:
+                    registers[Int(c)] = Cell(a: flag ? 1 : 0)
+                    continue
+                case .qin, .qlike, .qmatch:
+                    guard let set = load(a) else { status = .errored; break execute }
+                    let x = UInt8(truncatingIfNeeded: w >> 12) & 0xF
+                    let all = x & 1 != 0, bodyNegated = x & 2 != 0
+                    result = all
+                    var i = 0
+                    var limited = false
+                    while i < Int(set.c) {
+                        let e = element(set, i)
+                        var body: Bool
+                        switch unsafeBitCast(UInt8(truncatingIfNeeded: w), to: Opcode.self) {
+                        case .qin: body = VM.contains(setKeys, sets[Int(c)], e.a)
+                        case .qlike: body = hot.like(Int(c), e, frame: frameBytes)
+                        default:
+                            switch hot.match(Int(c), e, frame: frameBytes, data: matchData) {
+                            case .matched: body = true
+                            case .notMatched: body = false
+                            case .limit: body = false; limited = true
+                            }
+                        }
+                        if limited { break }
+                        if body != bodyNegated { if !all { result = true; break } } else if all { result = false; break }
+                        i += 1
+                    }
+                    if limited {
+                        failure = VMError(code: .regexLimit, detail: Int32(c), found: .absent)
+                        status = .errored; break execute
+                    }
+                case .forprep:
+                    guard let set = load(a) else { status = .errored; break execute }
+                    let register = Int(UInt16(truncatingIfNeeded: w >> 32))
+                    if set.c == 0 {
+                        flag = (w >> 12) & 0xF == 1
+                        pc = at + Int(c)
+                        continue
+                    }
+                    iterSets[register] = set
+                    iterIndex[register] = 0
+                    registers[register] = element(set, 0)
+                    continue
+                case .forloop:
+                    let stop = (w >> 12) & 0xF == 0
+                    if flag == stop { continue }
+                    let register = Int(a)
+                    let next = iterIndex[register] + 1
+                    let set = iterSets[register]
+                    if next < Int(set.c) {
+                        iterIndex[register] = next
+                        registers[register] = element(set, next)
+                        pc = Int(UInt32(truncatingIfNeeded: w >> 32))
+                    }
                     continue
                 }
-                iterSets[register] = set
-                iterIndex[register] = 0
-                registers[register] = element(set, 0)
-                continue
-            case .forloop:
-                let stop = (w >> 12) & 0xF == 0
-                if flag == stop { continue }
-                let register = Int(a)
-                let next = iterIndex[register] + 1
-                let set = iterSets[register]
-                if next < Int(set.c) {
-                    iterIndex[register] = next
-                    registers[register] = element(set, next)
-                    pc = Int(UInt32(truncatingIfNeeded: w >> 32))
+                flag = result != (w & 0x100 != 0)
+                if let trace, traceCount < traceCapacity {
+                    trace[traceCount] = TraceEntry(pc: Int32(at), flag: flag)
+                    traceCount += 1
                 }
-                continue
+                // A false conjunct or target leaves the policy now (`k` exit bits).
+                if !flag, w & 0x600 != 0 { status = w & 0x200 != 0 ? .notMatched : .notApplicable; break execute }
             }
-            flag = result != (w & 0x100 != 0)
-            if tracing { record(at, flag) }
-            // A false conjunct or target leaves the policy now (`k` exit bits).
-            if !flag, w & 0x600 != 0 { return w & 0x200 != 0 ? .notMatched : .notApplicable }
+            out.statuses[candidate] = status
+            if status == .errored {
+                out.errorPolicies[errorCount] = candidates[candidate]
+                out.errors[errorCount] = failure
+                errorCount += 1
+            }
         }
-    }
-
-    /// Explain mode: one executed test.
-    @inline(never)
-    mutating func record(_ at: Int, _ flag: Bool) {
-        guard let trace, traceCount < traceCapacity else { return }
-        trace[traceCount] = TraceEntry(pc: Int32(at), flag: flag)
-        traceCount += 1
+        traced = traceCount
+        return errorCount
     }
 
     @inline(__always)
@@ -282,35 +322,41 @@ struct VM {
 
     /// Element `i` of a set cell (frame elements or a constant set).
     @inline(__always)
-    func element(_ set: Cell, _ i: Int) -> Cell {
-        VM.element(set, i, elements: elements, setCells: setCells, sets: sets)
-    }
-
-    @inline(__always)
     static func element(_ set: Cell, _ i: Int, elements: UnsafePointer<Cell>, setCells: UnsafePointer<Cell>,
                         sets: UnsafePointer<TableRange>) -> Cell {
         set.a == 0 ? elements[Int(set.b) + i] : setCells[Int(sets[Int(set.b)].start) + i]
     }
 
-    func setContains(_ set: Cell, _ x: Cell, type: UInt8) -> Bool {
+    static func setContains(_ set: Cell, _ x: Cell, type: UInt8, elements: UnsafePointer<Cell>,
+                            setCells: UnsafePointer<Cell>, sets: UnsafePointer<TableRange>,
+                            frame: UnsafePointer<UInt8>) -> Bool {
         var i = 0
         while i < Int(set.c) {
-            if valuesEqual(element(set, i), x, type: type) { return true }
+            if valuesEqual(element(set, i, elements: elements, setCells: setCells, sets: sets), x, type: type,
+                           elements: elements, setCells: setCells, sets: sets, frame: frame) { return true }
             i += 1
         }
         return false
     }
 
     /// Equality by type code (TypeCode): strings by id or bytes, sets as sets.
-    func valuesEqual(_ x: Cell, _ y: Cell, type: UInt8) -> Bool {
+    static func valuesEqual(_ x: Cell, _ y: Cell, type: UInt8, elements: UnsafePointer<Cell>,
+                            setCells: UnsafePointer<Cell>, sets: UnsafePointer<TableRange>,
+                            frame: UnsafePointer<UInt8>) -> Bool {
         switch type {
-        case TypeCode.string: return VMValues.stringsEqual(x, y, frame: frameBytes)
+        case TypeCode.string: return VMValues.stringsEqual(x, y, frame: frame)
         case TypeCode.ip: return x.a == y.a && x.b == y.b
         case TypeCode.cidr: return x.a == y.a && x.b == y.b && x.c == y.c
         case TypeCode.stringSet, TypeCode.intSet:
             let elementType = type == TypeCode.stringSet ? TypeCode.string : TypeCode.int
-            for i in 0..<Int(x.c) where !setContains(y, element(x, i), type: elementType) { return false }
-            for i in 0..<Int(y.c) where !setContains(x, element(y, i), type: elementType) { return false }
+            @inline(__always) func contains(_ set: Cell, _ e: Cell) -> Bool {
+                setContains(set, e, type: elementType, elements: elements, setCells: setCells, sets: sets, frame: frame)
+            }
+            @inline(__always) func at(_ set: Cell, _ i: Int) -> Cell {
+                element(set, i, elements: elements, setCells: setCells, sets: sets)
+            }
+            for i in 0..<Int(x.c) where !contains(y, at(x, i)) { return false }
+            for i in 0..<Int(y.c) where !contains(x, at(y, i)) { return false }
             return true
         default: return x.a == y.a
         }

@@ -48,6 +48,8 @@ enum Validator {
         }
         for policy in parts.policies where policy.mode != .disabled {
             check(Int(policy.entry) < count, "policy `\(policy.name)` has no code", Int(policy.entry))
+            check(policy.fastEntry >= policy.entry && Int(policy.fastEntry) < count,
+                  "policy `\(policy.name)` starts outside its code", Int(policy.fastEntry))
         }
         if let last = parts.code.last, let i = Instruction(decoding: last) {
             check(i.op == .ret, "code does not end in RET", count - 1)

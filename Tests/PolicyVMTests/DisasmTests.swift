@@ -112,6 +112,17 @@ import Testing
         #expect(listing.contains(#"  #0  "a""#))
     }
 
+    /// A candidate filed under an exact key of its first target starts past
+    /// that target's code; a pattern or a later target does not.
+    @Test func indexedStartSkipsTheDecidedFirstTarget() throws {
+        let exact = try Self.compile("target subject.blueprint == \"b\"\n  target audience == \"a\"")
+        #expect(Disassembler.listing(exact).contains("policy 0 p (enforce, deny) @0, indexed start @2"))
+        let pattern = try Self.compile("target subject.blueprint like \"b-*\"")
+        #expect(Disassembler.listing(pattern).contains("policy 0 p (enforce, deny) @0\n"))
+        let later = try Self.compile("target subject.kind == agent\n  target audience == \"a\"")
+        #expect(Disassembler.listing(later).contains("policy 0 p (enforce, deny) @0\n"))
+    }
+
     @Test func indexListingNamesKeys() throws {
         let set = try Self.compile(#"target audience in ["a", "b"]"#)
         #expect(Disassembler.listing(set).contains(#"audience in ["a", "b"]: p"#))

@@ -17,14 +17,22 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let data = ProcessInfo.processInfo.environment["AGATE_WORKLOAD"].map { URL(fileURLWithPath: $0).appendingPathComponent("data") }
     ?? root.deletingLastPathComponent().appendingPathComponent("shared/workload/data")
 
-let process = Process()
-process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-process.arguments = ["gzip", "-dc", data.appendingPathComponent("requests_N\(n).jsonl.gz").path]
-let pipe = Pipe()
-process.standardOutput = pipe
-try process.run()
-let bytes = [UInt8](pipe.fileHandleForReading.readDataToEndOfFile())
-process.waitUntilExit()
+// AGATE_REQUESTS names a plain JSONL file to read instead (valgrind cannot spawn gzip).
+func readRequests() throws -> [UInt8] {
+    if let plain = ProcessInfo.processInfo.environment["AGATE_REQUESTS"] {
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: plain)))
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["gzip", "-dc", data.appendingPathComponent("requests_N\(n).jsonl.gz").path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let bytes = [UInt8](pipe.fileHandleForReading.readDataToEndOfFile())
+    process.waitUntilExit()
+    return bytes
+}
+let bytes = try readRequests()
 var ranges: [(Int, Int)] = []
 var start = 0
 for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") && ranges.count < cap {
