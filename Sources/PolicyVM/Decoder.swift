@@ -46,8 +46,8 @@ struct RequestDecoder {
         setDefaults()
         if try beginObject(root, depth: 1) {
             repeat {
-                let key = try memberKey(root)
-                switch Key(bytes(key)) {
+                let (key, name) = try memberKey(root, Key.Members.request)
+                switch key {
                 case .subject: seen |= 1; try subject()
                 case .audience: seen |= 2; frame.set(.audience, try stringCell(JSONPath(.audience)))
                 case .scopes: frame.set(.scopes, try stringSet(JSONPath(.scopes), depth: 2))
@@ -58,10 +58,10 @@ struct RequestDecoder {
                 case .context: try dynamicObject(.context, JSONPath(.context), depth: 2)
                 default:
                     if frame.warningCount < Frame.maxWarnings {
-                        frame.warnings[frame.warningCount] = key
+                        frame.warnings[frame.warningCount] = name
                         frame.warningCount += 1
                     }
-                    try cursor.skipValue(into: frame, depth: 2, root.with(name: key))
+                    try cursor.skipValue(into: frame, depth: 2, root.with(name: name))
                 }
             } while try nextMember(root)
         }
@@ -112,9 +112,34 @@ struct RequestDecoder {
         return true
     }
 
+    /// A member name and its `:`. A name among `members` (a `Key.Members`
+    /// set) is matched in place, as words read straight from the input (nearly
+    /// every member); any other is copied into the frame, where a warning or an
+    /// error message can read it (`name`).
+    @inline(__always)
+    private mutating func memberKey(_ path: JSONPath, _ members: UInt32) throws(DecodeFailure) -> (key: Key, name: TableRange) {
+        cursor.skipSpace()
+        let p = cursor.position
+        if p + 17 <= cursor.end, cursor.base[p] == UInt8(ascii: "\"") {
+            let raw = UnsafeRawPointer(cursor.base + p + 1)
+            let w0 = raw.loadUnaligned(as: UInt64.self), w1 = (raw + 8).loadUnaligned(as: UInt64.self)
+            // A known name has no escapes, so its closing quote is the first `"`.
+            if let length = Key.quoteIndex(w0, w1), length > 0 {
+                let key = Key(length: length, w0, w1)
+                if members & 1 << UInt32(key.rawValue) != 0 {
+                    cursor.position = p + length + 2
+                    try cursor.expect(UInt8(ascii: ":"), path, "`:`")
+                    return (key, TableRange(start: -1, count: 0))
+                }
+            }
+        }
+        let name = try memberName(path)
+        return (Key(bytes(name)), name)
+    }
+
     /// A member name and its `:`; the name's bytes stay in the frame.
     @inline(__always)
-    private mutating func memberKey(_ path: JSONPath) throws(DecodeFailure) -> TableRange {
+    private mutating func memberName(_ path: JSONPath) throws(DecodeFailure) -> TableRange {
         let (offset, length) = try cursor.string(into: frame, path)
         try cursor.expect(UInt8(ascii: ":"), path, "`:`")
         return TableRange(start: Int32(offset), count: Int32(length))
@@ -145,8 +170,8 @@ struct RequestDecoder {
         var seen = 0
         if try beginObject(path, depth: 2) {
             repeat {
-                let key = try memberKey(path)
-                switch Key(bytes(key)) {
+                let (key, name) = try memberKey(path, Key.Members.subject)
+                switch key {
                 case .id: seen |= 1; frame.set(.subjectID, try stringCell(JSONPath(.subjectId)))
                 case .kind: seen |= 2; frame.set(.subjectKind, Cell(a: Int64(try kind(JSONPath(.subjectKind)))))
                 case .blueprint: try optionalString(.subjectBlueprint, JSONPath(.subjectBlueprint))
@@ -158,7 +183,7 @@ struct RequestDecoder {
                         frame.set(.subjectCreated, Cell(a: try timestamp(JSONPath(.subjectCreated))))
                     }
                 case .attributes: try dynamicObject(.subjectAttributes, JSONPath(.subjectAttributes), depth: 3)
-                default: throw unknownField(path, key)
+                default: throw unknownField(path, name)
                 }
             } while try nextMember(path)
         }
@@ -171,8 +196,8 @@ struct RequestDecoder {
         var seenIP = false
         if try beginObject(path, depth: 2) {
             repeat {
-                let key = try memberKey(path)
-                switch Key(bytes(key)) {
+                let (key, name) = try memberKey(path, Key.Members.location)
+                switch key {
                 case .ip:
                     seenIP = true
                     let ipPath = JSONPath(.locationIp)
@@ -185,7 +210,7 @@ struct RequestDecoder {
                     frame.set(.locationIP, Cell(a: Int64(bitPattern: ip.high), b: Int64(bitPattern: ip.low),
                                                 c: ip.isV4 ? 1 : 0))
                 case .country: try optionalString(.locationCountry, JSONPath(.locationCountry))
-                default: throw unknownField(path, key)
+                default: throw unknownField(path, name)
                 }
             } while try nextMember(path)
         }
@@ -196,8 +221,8 @@ struct RequestDecoder {
         let path = JSONPath(.risk)
         if try beginObject(path, depth: 2) {
             repeat {
-                let key = try memberKey(path)
-                switch Key(bytes(key)) {
+                let (key, name) = try memberKey(path, Key.Members.risk)
+                switch key {
                 case .level: frame.set(.riskLevel, Cell(a: Int64(try riskLevel(JSONPath(.riskLevel)))))
                 case .score:
                     let scorePath = JSONPath(.riskScore)
@@ -207,7 +232,7 @@ struct RequestDecoder {
                     }
                     frame.set(.riskScore, Cell(a: score))
                 case .signals: frame.set(.riskSignals, try stringSet(JSONPath(.riskSignals), depth: 3))
-                default: throw unknownField(path, key)
+                default: throw unknownField(path, name)
                 }
             } while try nextMember(path)
         }
@@ -232,11 +257,11 @@ struct RequestDecoder {
                 var sawKind = false
                 if try beginObject(itemPath, depth: 3) {
                     repeat {
-                        let key = try memberKey(itemPath)
-                        switch Key(bytes(key)) {
+                        let (key, name) = try memberKey(itemPath, Key.Members.actor)
+                        switch key {
                         case .id: id = try stringCell(itemPath.with(suffix: .id))
                         case .kind: _ = try kind(itemPath.with(suffix: .kind)); sawKind = true
-                        default: throw unknownField(itemPath, key)
+                        default: throw unknownField(itemPath, name)
                         }
                     } while try nextMember(itemPath)
                 }
@@ -261,7 +286,7 @@ struct RequestDecoder {
         let slots = dynamicSlots[Int(root.rawValue)]
         if try beginObject(path, depth: depth) {
             repeat {
-                let key = try memberKey(path)
+                let key = try memberName(path)
                 let id = key.count == 0 ? -1 : symbols.find(frame.bytes + Int(key.start), Int(key.count))
                 let slot = id >= 0 ? Int(slots[Int(id)]) : -1
                 let byteMark = frame.byteCount

@@ -13,25 +13,34 @@ struct DecodeFailure: Error {
 }
 
 /// Where in the request a value sits, without building a string until an
-/// error needs one: `base` + `.name` + `[index]` + `.suffix`
-/// (`on_behalf_of[2].id`, `subject.attributes.tags[3]`).
+/// error needs one: `base` + `.name` and `[index]` in the order they were
+/// added + `.suffix` (`on_behalf_of[2].id`, `subject.attributes.tags[3]`,
+/// `on_behalf_of[0].colour`).
 struct JSONPath {
     var base: JSONField
     var suffix = JSONField.root
     var index: Int32 = -1
     /// A member name whose bytes are in the frame (start -1 = none).
     var name = TableRange(start: -1, count: 0)
+    /// The name was added to an element (`[0].colour`), not the element to a name.
+    var nameAfterIndex = false
 
     init(_ base: JSONField) { self.base = base }
 
-    func with(name: TableRange) -> JSONPath { var p = self; p.name = name; return p }
+    func with(name: TableRange) -> JSONPath {
+        var p = self
+        p.name = name
+        p.nameAfterIndex = index >= 0
+        return p
+    }
     func with(index: Int) -> JSONPath { var p = self; p.index = Int32(truncatingIfNeeded: index); return p }
     func with(suffix: JSONField) -> JSONPath { var p = self; p.suffix = suffix; return p }
 
     func render(_ frame: Frame) -> String {
         var text = base.rawValue
-        if name.start >= 0 { text += (text.isEmpty ? "" : ".") + frame.text(name) }
+        if name.start >= 0, !nameAfterIndex { text += (text.isEmpty ? "" : ".") + frame.text(name) }
         if index >= 0 { text += "[\(index)]" }
+        if name.start >= 0, nameAfterIndex { text += "." + frame.text(name) }
         if suffix != .root { text += (text.isEmpty ? "" : ".") + suffix.rawValue }
         return text
     }
@@ -163,6 +172,40 @@ struct JSONCursor {
         position = scan + 1
         frame.byteCount = start + length
         return (start, length)
+    }
+
+    /// The common case once more, hashed (`SymbolTable.hash`) in the same pass
+    /// that finds its end and copies it, a word at a time. Nil, having
+    /// consumed only whitespace, when the string is not plain ASCII, is too
+    /// long, or ends within eight bytes of the input's end.
+    @inline(__always)
+    mutating func hashedString(into frame: Frame) -> (offset: Int, length: Int, hash: UInt64)? {
+        skipSpace()
+        guard position < end, base[position] == UInt8(ascii: "\"") else { return nil }
+        let from = position + 1
+        let start = frame.byteCount
+        // Whole words are stored before they are checked: the frame keeps
+        // 1 KiB of slack past the input's length.
+        let out = UnsafeMutableRawPointer(frame.bytes + start)
+        var h = SymbolTable.hashSeed
+        var i = 0
+        while from + i + 8 <= end, i <= Frame.maxString {
+            let w = UnsafeRawPointer(base + from + i).loadUnaligned(as: UInt64.self)
+            out.storeBytes(of: w, toByteOffset: i, as: UInt64.self)
+            let special = StringScan.specials(w, stopAtNonASCII: true)
+            if special != 0 {
+                let k = special.trailingZeroBitCount >> 3
+                let length = i + k
+                guard base[from + length] == UInt8(ascii: "\""), length <= Frame.maxString else { return nil }
+                if k > 0 { h = SymbolTable.mixTail(h, w & SymbolTable.tailMask(k)) }
+                position = from + length + 1
+                frame.byteCount = start + length
+                return (start, length, SymbolTable.finish(h, length: length))
+            }
+            h = SymbolTable.mixWord(h, w)
+            i += 8
+        }
+        return nil
     }
 
     /// Any string: escapes, non-ASCII (validated), errors with their path.
@@ -328,7 +371,9 @@ struct JSONCursor {
 
     private mutating func matchLiteral(_ word: StaticString) -> Bool {
         let n = word.utf8CodeUnitCount
-        guard position + n <= end, memcmp(base + position, word.utf8Start, n) == 0 else { return false }
+        guard position + n <= end else { return false }
+        let w = word.utf8Start
+        for k in 0..<n where base[position + k] != w[k] { return false }
         position += n
         return true
     }

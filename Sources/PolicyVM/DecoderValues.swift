@@ -5,32 +5,83 @@ import Darwin
 #endif
 import PolicyLanguage
 
-/// The member names of the request contract, matched by length then bytes.
-enum Key {
+/// The member names of the request contract, matched as one or two
+/// little-endian words by length: no call, no loop.
+enum Key: UInt8 {
     case subject, audience, scopes, location, time, risk, onBehalfOf, context
     case id, kind, blueprint, sponsor, groups, created, attributes
     case ip, country, level, score, signals
     case unknown
 
-    @inline(__always)
+    /// The members each object of the contract has, as bit sets of `Key`s.
+    enum Members {
+        static var request: UInt32 {
+            bit(.subject) | bit(.audience) | bit(.scopes) | bit(.location) | bit(.time) | bit(.risk)
+                | bit(.onBehalfOf) | bit(.context)
+        }
+        static var subject: UInt32 {
+            bit(.id) | bit(.kind) | bit(.blueprint) | bit(.sponsor) | bit(.groups) | bit(.risk) | bit(.created)
+                | bit(.attributes)
+        }
+        static var location: UInt32 { bit(.ip) | bit(.country) }
+        static var risk: UInt32 { bit(.level) | bit(.score) | bit(.signals) }
+        static var actor: UInt32 { bit(.id) | bit(.kind) }
+
+        @inline(__always) private static func bit(_ key: Key) -> UInt32 { 1 << UInt32(key.rawValue) }
+    }
+
+    /// The name in `bytes` (any pointer; copied into words first).
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let base = bytes.baseAddress else { self = .unknown; return }
-        @inline(__always) func isName(_ name: StaticString) -> Bool { memcmp(name.utf8Start, base, bytes.count) == 0 }
-        // Dispatch on length first: at most five comparisons per member name.
-        switch bytes.count {
-        case 2: self = isName("id") ? .id : isName("ip") ? .ip : .unknown
-        case 4: self = isName("kind") ? .kind : isName("time") ? .time : isName("risk") ? .risk : .unknown
-        case 5: self = isName("level") ? .level : isName("score") ? .score : .unknown
-        case 6: self = isName("scopes") ? .scopes : isName("groups") ? .groups : .unknown
-        case 7:
-            self = isName("subject") ? .subject : isName("sponsor") ? .sponsor : isName("country") ? .country
-                : isName("created") ? .created : isName("context") ? .context : isName("signals") ? .signals : .unknown
-        case 8: self = isName("audience") ? .audience : isName("location") ? .location : .unknown
-        case 9: self = isName("blueprint") ? .blueprint : .unknown
-        case 10: self = isName("attributes") ? .attributes : .unknown
-        case 12: self = isName("on_behalf_of") ? .onBehalfOf : .unknown
+        guard let base = bytes.baseAddress, (1...16).contains(bytes.count) else { self = .unknown; return }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+        self.init(length: bytes.count, words.0, words.1)
+    }
+
+    /// The name of `length` (1…16) bytes whose first sixteen bytes are the
+    /// words `w0`, `w1` (bytes past the name are ignored).
+    @inline(__always)
+    init(length: Int, _ w0: UInt64, _ w1: UInt64) {
+        let low = length >= 8 ? w0 : w0 & ((1 << (UInt64(length) &* 8)) &- 1)
+        let high = length <= 8 ? 0 : length >= 16 ? w1 : w1 & ((1 << (UInt64(length &- 8) &* 8)) &- 1)
+        // Each constant is the name's UTF-8 bytes read as a little-endian word
+        // ("id" = 0x6469); `DecoderTests.keyWordsMatchTheirNames` checks each.
+        switch (length, low, high) {
+        case (2, 0x6469, 0): self = .id
+        case (2, 0x7069, 0): self = .ip
+        case (4, 0x656d_6974, 0): self = .time
+        case (4, 0x6b73_6972, 0): self = .risk
+        case (4, 0x646e_696b, 0): self = .kind
+        case (5, 0x6c_6576_656c, 0): self = .level
+        case (5, 0x65_726f_6373, 0): self = .score
+        case (6, 0x7365_706f_6373, 0): self = .scopes
+        case (6, 0x7370_756f_7267, 0): self = .groups
+        case (7, 0x74_6365_6a62_7573, 0): self = .subject
+        case (7, 0x74_7865_746e_6f63, 0): self = .context
+        case (7, 0x72_6f73_6e6f_7073, 0): self = .sponsor
+        case (7, 0x64_6574_6165_7263, 0): self = .created
+        case (7, 0x79_7274_6e75_6f63, 0): self = .country
+        case (7, 0x73_6c61_6e67_6973, 0): self = .signals
+        case (8, 0x6563_6e65_6964_7561, 0): self = .audience
+        case (8, 0x6e6f_6974_6163_6f6c, 0): self = .location
+        case (9, 0x6e69_7270_6575_6c62, 0x74): self = .blueprint
+        case (10, 0x7475_6269_7274_7461, 0x7365): self = .attributes
+        case (12, 0x6c61_6865_625f_6e6f, 0x666f_5f66): self = .onBehalfOf
         default: self = .unknown
         }
+    }
+
+    /// The index of the first `"` in the sixteen bytes `w0`, `w1`, or nil.
+    @inline(__always)
+    static func quoteIndex(_ w0: UInt64, _ w1: UInt64) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let q0 = w0 ^ (ones &* 0x22), q1 = w1 ^ (ones &* 0x22)
+        // The lowest flagged byte is always a real one (borrows only run upward).
+        let z0 = (q0 &- ones) & ~q0 & highs
+        if z0 != 0 { return z0.trailingZeroBitCount >> 3 }
+        let z1 = (q1 &- ones) & ~q1 & highs
+        if z1 != 0 { return 8 + z1.trailingZeroBitCount >> 3 }
+        return nil
     }
 }
 
@@ -39,6 +90,10 @@ extension RequestDecoder {
     /// A string, interned when the policies mention it.
     @inline(__always)
     mutating func stringCell(_ path: JSONPath) throws(DecodeFailure) -> Cell {
+        if let (offset, length, hash) = cursor.hashedString(into: frame) {
+            return Cell(a: Int64(symbols.find(frame.bytes + offset, length, hash: hash)), b: Int64(offset),
+                        c: Int64(length))
+        }
         let (offset, length) = try cursor.string(into: frame, path)
         let id = symbols.find(frame.bytes + offset, length)
         return Cell(a: Int64(id), b: Int64(offset), c: Int64(length))

@@ -8,18 +8,25 @@ public enum StringScan {
     @inlinable @inline(__always)
     public static func skipPlain(_ base: UnsafeRawPointer, from start: Int, to limit: Int,
                                  stopAtNonASCII: Bool) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let nonASCII: UInt64 = stopAtNonASCII ? ~0 : 0
         var i = start
         while i + 8 <= limit {
-            let x = (base + i).loadUnaligned(as: UInt64.self)
-            let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
-            let special = ((x & nonASCII) | ((x &- ones &* 0x20) & ~x)
-                | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
-            // The lowest flagged byte is always a real one (borrows only run upward).
+            let special = specials((base + i).loadUnaligned(as: UInt64.self), stopAtNonASCII: stopAtNonASCII)
             if special != 0 { return i + special.trailingZeroBitCount >> 3 }
             i += 8
         }
         return i
+    }
+
+    /// A mask whose lowest set bit, if any, is the high bit of the first byte
+    /// of `x` (in memory order) that is `"`, `\`, a control byte or (when
+    /// `stopAtNonASCII`) non-ASCII. The lowest flagged byte is always a real
+    /// one (borrows only run upward); higher flags may be false alarms.
+    @inlinable @inline(__always)
+    public static func specials(_ x: UInt64, stopAtNonASCII: Bool) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let nonASCII: UInt64 = stopAtNonASCII ? ~0 : 0
+        let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+        return ((x & nonASCII) | ((x &- ones &* 0x20) & ~x)
+            | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
     }
 }

@@ -75,18 +75,30 @@ struct SymbolTable: Sendable {
         hash(n, base: base) { i in UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & tailMask(n - i) }
     }
 
-    /// The one hash both forms compute: whole words, then `tail(i)`, the last
-    /// `n - i` bytes as a little-endian word.
+    /// The one hash every form computes: whole words, then `tail(i)`, the
+    /// last `n - i` bytes as a little-endian word. The length is mixed in last,
+    /// so the decoder can hash a string while it scans for its end
+    /// (`JSONCursor.hashedString`) with the same steps.
     @inline(__always)
     private static func hash(_ n: Int, base: UnsafePointer<UInt8>? = nil, tail: (Int) -> UInt64) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        var h = hashSeed
         var i = 0
         while i + 8 <= n {
-            h = (h ^ UnsafeRawPointer(base! + i).loadUnaligned(as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 29
+            h = mixWord(h, UnsafeRawPointer(base! + i).loadUnaligned(as: UInt64.self))
             i += 8
         }
-        if i < n { h = (h ^ tail(i)) &* 0xBF58_476D_1CE4_E5B9 }
+        if i < n { h = mixTail(h, tail(i)) }
+        return finish(h, length: n)
+    }
+
+    static var hashSeed: UInt64 { 0x9E37_79B9_7F4A_7C15 }
+    @inline(__always) static func mixWord(_ h: UInt64, _ word: UInt64) -> UInt64 {
+        let m = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
+        return m ^ (m >> 29)
+    }
+    @inline(__always) static func mixTail(_ h: UInt64, _ tail: UInt64) -> UInt64 { (h ^ tail) &* 0xBF58_476D_1CE4_E5B9 }
+    @inline(__always) static func finish(_ h: UInt64, length n: Int) -> UInt64 {
+        var h = (h ^ UInt64(truncatingIfNeeded: n)) &* 0x94D0_49BB_1331_11EB
         h ^= h >> 32
         h = h &* 0x94D0_49BB_1331_11EB
         return h ^ (h >> 29)
@@ -134,7 +146,13 @@ struct SymbolLookup: @unchecked Sendable {
     /// blob is padded alike): they are hashed and compared a word at a time.
     @inline(__always)
     func find(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
-        var slot = Int(truncatingIfNeeded: SymbolTable.hashPadded(base, count)) & mask
+        find(base, count, hash: SymbolTable.hashPadded(base, count))
+    }
+
+    /// `find` with the bytes' `SymbolTable` hash already computed.
+    @inline(__always)
+    func find(_ base: UnsafePointer<UInt8>, _ count: Int, hash: UInt64) -> Int32 {
+        var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let id = slots[slot]
             if id < 0 { return -1 }

@@ -6,44 +6,42 @@ enum TextFormats {
     /// RFC 3339 `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` → epoch seconds
     /// (fractional seconds truncated toward the past).
     static func timestamp(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var i = 0
-        func digits(_ n: Int) -> Int64? {
-            guard i + n <= s.count else { return nil }
+        guard let p = s.baseAddress, s.count >= 20 else { return nil }
+        /// The `n` digits at `at` as a number, or -1.
+        @inline(__always) func digits(_ at: Int, _ n: Int) -> Int64 {
             var v: Int64 = 0
-            for k in 0..<n {
-                let d = s[i + k] &- UInt8(ascii: "0")
-                guard d < 10 else { return nil }
-                v = v * 10 + Int64(d)
+            for k in at..<(at + n) {
+                let d = p[k] &- UInt8(ascii: "0")
+                if d >= 10 { return -1 }
+                v = v &* 10 &+ Int64(d)
             }
-            i += n
             return v
         }
-        func literal(_ c: UInt8) -> Bool {
-            guard i < s.count, s[i] == c else { return false }
+        // `YYYY-MM-DDTHH:MM:SS` sits at fixed offsets; only the tail varies.
+        let year = digits(0, 4), month = digits(5, 2), day = digits(8, 2)
+        let hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2)
+        guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), p[10] | 0x20 == UInt8(ascii: "t"),
+              p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
+              year >= 0, month >= 1, month <= 12, day >= 1, day <= CivilTime.daysIn(month: month, year: year),
+              hour >= 0, hour < 24, minute >= 0, minute < 60, second >= 0, second <= 60 else { return nil }
+        var i = 19
+        if p[i] == UInt8(ascii: ".") {
             i += 1
-            return true
-        }
-        guard let year = digits(4), literal(UInt8(ascii: "-")), let month = digits(2), literal(UInt8(ascii: "-")),
-              let day = digits(2), i < s.count, s[i] | 0x20 == UInt8(ascii: "t") else { return nil }
-        i += 1
-        guard let hour = digits(2), literal(UInt8(ascii: ":")), let minute = digits(2), literal(UInt8(ascii: ":")),
-              let second = digits(2) else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= CivilTime.daysIn(month: month, year: year),
-              hour < 24, minute < 60, second <= 60 else { return nil }
-        if literal(UInt8(ascii: ".")) {
             let start = i
-            while i < s.count, s[i] &- UInt8(ascii: "0") < 10 { i += 1 }
+            while i < s.count, p[i] &- UInt8(ascii: "0") < 10 { i += 1 }
             guard i > start else { return nil }
         }
         guard i < s.count else { return nil }
         var offset: Int64 = 0
-        if s[i] | 0x20 == UInt8(ascii: "z") {
+        if p[i] | 0x20 == UInt8(ascii: "z") {
             i += 1
-        } else if s[i] == UInt8(ascii: "+") || s[i] == UInt8(ascii: "-") {
-            let sign: Int64 = s[i] == UInt8(ascii: "-") ? -1 : 1
-            i += 1
-            guard let oh = digits(2), literal(UInt8(ascii: ":")), let om = digits(2), oh < 24, om < 60 else { return nil }
+        } else if p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") {
+            guard i + 6 <= s.count, p[i + 3] == UInt8(ascii: ":") else { return nil }
+            let sign: Int64 = p[i] == UInt8(ascii: "-") ? -1 : 1
+            let oh = digits(i + 1, 2), om = digits(i + 4, 2)
+            guard oh >= 0, oh < 24, om >= 0, om < 60 else { return nil }
             offset = sign * (oh * 3600 + om * 60)
+            i += 6
         } else {
             return nil
         }

@@ -38,6 +38,10 @@ import Testing
         (#"{"subject":{"id":"x","kind":"agent"},"audience":"a","location":{"ip":"1.2.3.4"},"risk":{"score":1.5}}"#, "risk.score", "expected an integer, found a fractional number"),
         (#"{"subject":{"id":"x","kind":"agent"},"audience":"a","location":{"ip":"1.2.3.4"},"risk":{"level":"extreme"}}"#, "risk.level", "`extreme` is not a risk level (none, low, medium, high)"),
         (#"{"subject":{"id":"x","kind":"agent","colour":"red"},"audience":"a","location":{"ip":"1.2.3.4"}}"#, "subject.colour", "unknown field `subject.colour`"),
+        // Names of the contract in the wrong object are unknown there, and named in full.
+        (#"{"subject":{"id":"x","kind":"agent","level":"low"},"audience":"a","location":{"ip":"1.2.3.4"}}"#, "subject.level", "unknown field `subject.level`"),
+        (#"{"subject":{"id":"x","kind":"agent"},"audience":"a","location":{"ip":"1.2.3.4","kind":"agent"}}"#, "location.kind", "unknown field `location.kind`"),
+        (#"{"subject":{"id":"x","kind":"agent"},"audience":"a","location":{"ip":"1.2.3.4"},"on_behalf_of":[{"id":"u","kind":"user","ip":"1.2.3.4"}]}"#, "on_behalf_of[0].ip", "unknown field `on_behalf_of[0].ip`"),
         (#"{"subject":{"id":"x","kind":"agent"},"audience":"a","location":{"ip":"1.2.3.4"},"scopes":["a",3]}"#, "scopes[1]", "expected a string, found a number"),
         (#"{"subject":{"id":"x","kind":"agent","attributes":{"n":1.5}},"audience":"a","location":{"ip":"1.2.3.4"}}"#, "subject.attributes.n", "expected an integer, found a fractional number"),
         (#"{"subject":{"id":"x","kind":"agent","attributes":{"zz":{}}},"audience":"a","location":{"ip":"1.2.3.4"}}"#, "subject.attributes.zz", "an attribute must be a string, integer, boolean or array of strings, found an object"),
@@ -96,6 +100,13 @@ import Testing
         #expect(T.decide(set, T.request("\"extra\":\(fine)")).warnings == ["unknown field `extra`"])
     }
 
+    /// A top-level name that the contract uses elsewhere (`id`, `level`) is
+    /// still an unknown top-level field, reported by its name.
+    @Test func contractNamesAtTheTopAreUnknownFields() {
+        #expect(T.decide(set, T.request("\"id\":1,\"level\":\"low\"")).warnings
+                    == ["unknown field `id`", "unknown field `level`"])
+    }
+
     @Test func escapesAndSurrogatePairsDecode() {
         // "é😀" written with escapes, the emoji as a surrogate pair.
         let answer = T.decide(set, #"{"subject":{"id":"x","kind":"agent"},"audience":"\u00e9\ud83d\ude00","location":{"ip":"1.2.3.4"}}"#)
@@ -113,6 +124,53 @@ import Testing
         #expect(parse("2023-02-29T00:00:00Z") == nil)
         #expect(parse("2026-11-20T24:00:00Z") == nil)
         #expect(parse("2026-11-20T14:03:00.Z") == nil)
+    }
+
+    /// Each member name's word constants match its bytes, and no near miss
+    /// (one byte short, one byte more, one byte changed) is taken for it.
+    @Test func keyWordsMatchTheirNames() {
+        let names: [(String, Key)] = [
+            ("subject", .subject), ("audience", .audience), ("scopes", .scopes), ("location", .location),
+            ("time", .time), ("risk", .risk), ("on_behalf_of", .onBehalfOf), ("context", .context), ("id", .id),
+            ("kind", .kind), ("blueprint", .blueprint), ("sponsor", .sponsor), ("groups", .groups),
+            ("created", .created), ("attributes", .attributes), ("ip", .ip), ("country", .country),
+            ("level", .level), ("score", .score), ("signals", .signals)]
+        func key(_ bytes: [UInt8]) -> Key { bytes.withUnsafeBufferPointer { Key($0) } }
+        for (name, expected) in names {
+            let bytes = Array(name.utf8)
+            #expect(key(bytes) == expected, "\(name)")
+            #expect(key(Array(bytes.dropLast())) == .unknown, "\(name) minus its last byte")
+            #expect(key(bytes + [UInt8(ascii: "s")]) == .unknown, "\(name) plus a byte")
+            for i in bytes.indices {
+                var changed = bytes
+                changed[i] ^= 0x20
+                #expect(key(changed) == .unknown, "\(name) with byte \(i) changed")
+            }
+        }
+        #expect(key([]) == .unknown)
+    }
+
+    /// The decoder's byte parser agrees with the contract's readable one
+    /// (`RequestJSONTime`) on valid timestamps and on 20,000 mutations of them.
+    @Test func timestampParserAgreesWithTheContractReader() {
+        var random = SeededRandom(seed: 0x7157)
+        let alphabet = Array("0123456789-:+.TtZz ".utf8) + [0xC3, 0x00]
+        let seeds = ["2026-11-20T14:03:00Z", "1969-12-31T23:59:59.999Z", "2024-02-29T23:59:60+05:30",
+                     "2000-01-01t00:00:00-00:45", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.5z"]
+        for seed in seeds { #expect(Timestamps.parse(seed) == RequestJSONTime.parse(seed), "\(seed)") }
+        for _ in 0..<20_000 {
+            var bytes = Array(seeds[Int(random.next() % UInt64(seeds.count))].utf8)
+            for _ in 0..<(1 + random.next() % 3) {
+                let at = Int(random.next() % UInt64(bytes.count + 1))
+                switch random.next() % 3 {
+                case 0 where at < bytes.count: bytes[at] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+                case 1: bytes.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: at)
+                default: if at < bytes.count { bytes.remove(at: at) }
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(Timestamps.parse(text) == RequestJSONTime.parse(text), "\(text)")
+        }
     }
 
     @Test func ipv6Forms() {
