@@ -10,6 +10,9 @@ struct CombinedResult {
     var lifetime: Int64 = .min
     let policies: UnsafeMutablePointer<Int32>
     var policyCount = 0
+    /// Scratch: the matched enforce allow and limit policies, gathered beside
+    /// the denies in the same pass.
+    let others: UnsafeMutablePointer<Int32>
     /// Granted scopes: indexes into the frame's elements.
     let scopes: UnsafeMutablePointer<Int32>
     var scopeCount = 0
@@ -21,13 +24,14 @@ struct CombinedResult {
 
     init(policyCount n: Int) {
         policies = .allocate(capacity: max(1, n))
+        others = .allocate(capacity: max(1, n))
         scopes = .allocate(capacity: 256)
         require = .allocate(capacity: 256)
         reportOnly = .allocate(capacity: max(1, n))
     }
 
     func release() {
-        policies.deallocate(); scopes.deallocate(); require.deallocate(); reportOnly.deallocate()
+        policies.deallocate(); others.deallocate(); scopes.deallocate(); require.deallocate(); reportOnly.deallocate()
     }
 
     mutating func setInvalid() {
@@ -49,21 +53,30 @@ enum Combinator {
         var r = s.result
         r.policyCount = 0; r.reportOnlyCount = 0; r.scopeCount = 0; r.requireCount = 0
         r.hasControls = false; r.lifetime = .min
-        var denies = false, allows = false
-        // Errored deny and limit count as matched (fail closed); errored allow does not.
-        for i in 0..<s.candidateCount where s.statuses[i] == .matched
-            || (s.statuses[i] == .errored && p.effects[Int(s.candidates[i])] != EffectKind.allow.rawValue) {
+        // One pass in policy order: report-only results, the denies (straight
+        // into `policies`) and the other effects (into `others`).
+        var allows = false, otherCount = 0
+        for i in 0..<s.candidateCount {
+            let status = s.statuses[i]
+            guard status == .matched || status == .errored else { continue }
             let policy = s.candidates[i]
-            if p.modes[Int(policy)] != 0 { r.reportOnly[r.reportOnlyCount] = policy; r.reportOnlyCount += 1; continue }
             let effect = p.effects[Int(policy)]
-            if effect == EffectKind.deny.rawValue { denies = true }
-            if effect == EffectKind.allow.rawValue { allows = true }
+            // Errored deny and limit count as matched (fail closed); errored allow does not.
+            if status == .errored, effect == EffectKind.allow.rawValue { continue }
+            if p.modes[Int(policy)] != 0 {
+                r.reportOnly[r.reportOnlyCount] = policy; r.reportOnlyCount += 1
+            } else if effect == EffectKind.deny.rawValue {
+                r.policies[r.policyCount] = policy; r.policyCount += 1
+            } else {
+                if effect == EffectKind.allow.rawValue { allows = true }
+                r.others[otherCount] = policy; otherCount += 1
+            }
         }
-        if denies {
-            collect(s, &r) { $0 == EffectKind.deny.rawValue }
+        if r.policyCount > 0 {
             (r.decision, r.reasons) = (.deny, .policies)
         } else if allows || p.defaultAllows {
-            collect(s, &r) { $0 != EffectKind.deny.rawValue }
+            r.policies.update(from: r.others, count: otherCount)
+            r.policyCount = otherCount
             (r.decision, r.reasons) = (.allow, .none)
             mergeControls(s, &r)
         } else {
@@ -71,20 +84,6 @@ enum Combinator {
         }
         s.result = r
         return r.decision
-    }
-
-    /// The matched enforce policies whose effect passes `keep`, in policy order.
-    @inline(__always)
-    private static func collect(_ s: EvaluatorState, _ r: inout CombinedResult, _ keep: (UInt8) -> Bool) {
-        let p = s.columns
-        for i in 0..<s.candidateCount {
-            let policy = Int(s.candidates[i])
-            let effect = p.effects[policy]
-            let matched = s.statuses[i] == .matched || (s.statuses[i] == .errored && effect != EffectKind.allow.rawValue)
-            guard matched, p.modes[policy] == 0, keep(effect) else { continue }
-            r.policies[r.policyCount] = Int32(policy)
-            r.policyCount += 1
-        }
     }
 
     /// Most-restrictive merge over the allow's policies (rule 4); an allow that

@@ -20,10 +20,9 @@ final class PolicyIndex: @unchecked Sendable {
     /// Per slot: `rows[slot]` has `domain + 2` entries (absent, unknown, values);
     /// empty when no policy is filed under the slot.
     let rows: [UnsafeBufferPointer<TableRange>]
-    let rowBases: UnsafeBufferPointer<UnsafePointer<TableRange>?>
-    let rowCounts: UnsafeBufferPointer<Int>
-    /// `Signal.rawValue` of each slot's signal (read per request; the static table is not).
-    let slotSignals: UnsafeBufferPointer<Int>
+    /// The slots some policy is filed under, each with its signal and row:
+    /// a request looks at these only.
+    let activeRows: UnsafeBufferPointer<ActiveRow>
     /// Network intervals: start of each (high, low), ascending, and its policies.
     let intervalHigh: UnsafeBufferPointer<UInt64>
     let intervalLow: UnsafeBufferPointer<UInt64>
@@ -43,9 +42,10 @@ final class PolicyIndex: @unchecked Sendable {
         self.policyCount = policyCount
         self.always = Program.freeze(always)
         self.rows = rows.map { Program.freeze($0) }
-        rowBases = Program.freeze(self.rows.map { $0.isEmpty ? nil : $0.baseAddress })
-        rowCounts = Program.freeze(self.rows.map(\.count))
-        slotSignals = Program.freeze(IndexGuard.slots.map { Int($0.signal.rawValue) })
+        activeRows = Program.freeze(zip(self.rows, IndexGuard.slots).compactMap { row, slot in
+            row.isEmpty ? nil : ActiveRow(signal: Int(slot.signal.rawValue), entries: row.baseAddress!,
+                                          last: row.count - 1)
+        })
         intervalHigh = Program.freeze(intervals.map(\.0))
         intervalLow = Program.freeze(intervals.map(\.1))
         intervalLists = Program.freeze(intervals.map(\.2))
@@ -54,7 +54,7 @@ final class PolicyIndex: @unchecked Sendable {
     }
 
     deinit {
-        always.deallocate(); lists.deallocate(); rowBases.deallocate(); rowCounts.deallocate(); slotSignals.deallocate()
+        always.deallocate(); lists.deallocate(); activeRows.deallocate()
         intervalHigh.deallocate(); intervalLow.deallocate(); intervalLists.deallocate()
         for r in rows { r.deallocate() }
     }
@@ -82,17 +82,15 @@ final class PolicyIndex: @unchecked Sendable {
             let policy = Int(always[i])
             bits[policy >> 6] |= 1 << UInt64(policy & 63)
         }
-        for slot in 0..<rowBases.count {
-            guard let row = rowBases[slot] else { continue }
-            let signal = slotSignals[slot]
+        for row in activeRows {
             let entry: Int
-            if present & (1 << UInt32(signal)) == 0 {
+            if present & (1 << UInt32(row.signal)) == 0 {
                 entry = 0
             } else {
-                let key = signals[signal].a
-                entry = key < 0 ? 1 : min(Int(key) + 2, rowCounts[slot] - 1)
+                let key = signals[row.signal].a
+                entry = key < 0 ? 1 : min(Int(key) + 2, row.last)
             }
-            mark(row[entry])
+            mark(row.entries[entry])
         }
         if intervalHigh.count > 0 {
             let ip = signals[Int(Signal.locationIP.rawValue)]
@@ -123,4 +121,13 @@ final class PolicyIndex: @unchecked Sendable {
         }
         return lo == 0 ? TableRange(start: 0, count: 0) : intervalLists[lo - 1]
     }
+}
+
+/// One keyed signal's row of the index, for the per-request loop.
+struct ActiveRow {
+    /// `Signal.rawValue` of the keyed signal.
+    let signal: Int
+    /// `last + 1` entries: absent, a string no policy mentions, then each value.
+    let entries: UnsafePointer<TableRange>
+    let last: Int
 }
