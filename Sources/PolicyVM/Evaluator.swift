@@ -91,6 +91,7 @@ final class EvaluatorState {
     let columns: PolicyColumns
     let texts: PolicyTexts
     let lookup: SymbolLookup
+    let index: IndexTables
     let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
     /// This evaluator's own copy of the policy-set hash as JSON: a shared
     /// array would have its reference count bumped by every answer on every core.
@@ -129,6 +130,7 @@ final class EvaluatorState {
         columns = program.columns
         texts = program.texts
         lookup = program.lookup
+        index = program.index.tables
         dynamicSlots = program.dynamicSlotBySymbol
         self.hashJSON = Program.freeze(hashJSON)
         frameSignals = frame.signals
@@ -199,7 +201,7 @@ final class EvaluatorState {
 
     /// Decides the request in the frame: index, candidates, combinator.
     func run(trace tracing: Bool) -> Outcome {
-        candidateCount = program.index.candidates(signals: frame.signals, present: frame.present, bits: candidateBits,
+        candidateCount = index.candidates(signals: frame.signals, present: frame.present, bits: candidateBits,
                                                   into: candidates)
         var traced = 0
         guard tracing else {

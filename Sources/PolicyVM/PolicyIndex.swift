@@ -15,22 +15,19 @@ import PolicyLanguage
 final class PolicyIndex: @unchecked Sendable {
     static var slotCount: Int { IndexGuard.slots.count }
 
-    /// Policies every request must run, ascending.
-    let always: UnsafeBufferPointer<Int32>
     /// Per slot: `rows[slot]` has `domain + 2` entries (absent, unknown, values);
     /// empty when no policy is filed under the slot.
     let rows: [UnsafeBufferPointer<TableRange>]
-    /// The slots some policy is filed under, each with its signal and row:
-    /// a request looks at these only.
-    let activeRows: UnsafeBufferPointer<ActiveRow>
-    /// Network intervals: start of each (high, low), ascending, and its policies.
-    let intervalHigh: UnsafeBufferPointer<UInt64>
-    let intervalLow: UnsafeBufferPointer<UInt64>
-    let intervalLists: UnsafeBufferPointer<TableRange>
-    let lists: UnsafeBufferPointer<Int32>
-    let policyCount: Int
+    /// What a request reads, in a value: each evaluator keeps a copy, so no
+    /// decision touches (retains) this shared object.
+    let tables: IndexTables
     /// Per policy: its guard, for disasm (nil = always or disabled).
     let guards: [IndexGuard?]
+
+    /// Policies every request must run, ascending.
+    var always: UnsafeBufferPointer<Int32> { tables.always }
+    /// Words of the candidate bitset an evaluator must provide.
+    var bitsetWords: Int { tables.bitsetWords }
 
     convenience init() {
         self.init(policyCount: 0, always: [], rows: Array(repeating: [], count: IndexGuard.slots.count),
@@ -39,28 +36,43 @@ final class PolicyIndex: @unchecked Sendable {
 
     init(policyCount: Int, always: [Int32], rows: [[TableRange]], intervals: [(UInt64, UInt64, TableRange)],
          lists: [Int32], guards: [IndexGuard?]) {
-        self.policyCount = policyCount
-        self.always = Program.freeze(always)
         self.rows = rows.map { Program.freeze($0) }
-        activeRows = Program.freeze(zip(self.rows, IndexGuard.slots).compactMap { row, slot in
+        let active = zip(self.rows, IndexGuard.slots).compactMap { row, slot in
             row.isEmpty ? nil : ActiveRow(signal: Int(slot.signal.rawValue), entries: row.baseAddress!,
                                           last: row.count - 1)
-        })
-        intervalHigh = Program.freeze(intervals.map(\.0))
-        intervalLow = Program.freeze(intervals.map(\.1))
-        intervalLists = Program.freeze(intervals.map(\.2))
-        self.lists = Program.freeze(lists)
+        }
+        tables = IndexTables(always: Program.freeze(always), activeRows: Program.freeze(active),
+                             intervalHigh: Program.freeze(intervals.map(\.0)),
+                             intervalLow: Program.freeze(intervals.map(\.1)),
+                             intervalLists: Program.freeze(intervals.map(\.2)), lists: Program.freeze(lists),
+                             bitsetWords: max(1, (policyCount + 63) / 64))
         self.guards = guards
     }
 
     deinit {
-        always.deallocate(); lists.deallocate(); activeRows.deallocate()
-        intervalHigh.deallocate(); intervalLow.deallocate(); intervalLists.deallocate()
+        tables.deallocate()
         for r in rows { r.deallocate() }
     }
+}
 
+/// The index's tables as raw buffers, owned by the `PolicyIndex` that frees them.
+struct IndexTables {
+    let always: UnsafeBufferPointer<Int32>
+    /// The slots some policy is filed under, each with its signal and row:
+    /// a request looks at these only.
+    let activeRows: UnsafeBufferPointer<ActiveRow>
+    /// Network intervals: start of each (high, low), ascending, and its policies.
+    let intervalHigh: UnsafeBufferPointer<UInt64>
+    let intervalLow: UnsafeBufferPointer<UInt64>
+    let intervalLists: UnsafeBufferPointer<TableRange>
+    let lists: UnsafeBufferPointer<Int32>
     /// Words of the candidate bitset an evaluator must provide.
-    var bitsetWords: Int { max(1, (policyCount + 63) / 64) }
+    let bitsetWords: Int
+
+    func deallocate() {
+        always.deallocate(); lists.deallocate(); activeRows.deallocate()
+        intervalHigh.deallocate(); intervalLow.deallocate(); intervalLists.deallocate()
+    }
 
     /// Writes the candidates for a decoded request into `out`, ascending;
     /// returns how many. `bits` is zeroed scratch of `bitsetWords` words, and

@@ -154,4 +154,10 @@ public enum Timestamps {
         var text = text
         return text.withUTF8 { TextFormats.timestamp($0) }
     }
+
+    /// The same, on raw bytes (replay reads each log line's `time` this way).
+    @inline(__always)
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        TextFormats.timestamp(bytes)
+    }
 }
