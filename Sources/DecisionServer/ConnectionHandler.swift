@@ -32,6 +32,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closeAfterAnswers = false
     private var closing = false
     private var retired = false
+    /// The session is with a token task; its counts come back with it.
+    private var sessionAway = false
+    /// The connection ended while the session was away: retire when it is back.
+    private var retireWhenBack = false
 
     init(services: ServerServices, peer: PeerCredentials?) {
         self.services = services
@@ -177,6 +181,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// task and comes back to this event loop with the batch's answers spliced.
     private func issueTokens(context: ChannelHandlerContext) {
         self.wait(context: context)
+        self.sessionAway = true
         let handoff = Handoff((self.session, self.log, context.channel.allocator))
         self.log = []
         let loop = context.eventLoop
@@ -191,7 +196,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             loop.execute {
                 let (handler, context) = bound.value
                 (handler.session, handler.log, _) = back.value
+                handler.sessionAway = false
                 handler.deliverAfterWait(answers: back.value.2, context: context)
+                if handler.retireWhenBack { handler.retire() }
             }
         }
     }
@@ -244,6 +251,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func retire() {
         guard !self.retired else { return }
+        guard !self.sessionAway else { self.retireWhenBack = true; return }
         self.retired = true
         self.session.flushCounts()
         self.services.stats.retire(self.session.worker)

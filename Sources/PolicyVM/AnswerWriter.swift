@@ -3,9 +3,10 @@ import PolicyLanguage
 /// Renders the last decision of an evaluator as answer JSON (straight into a
 /// byte buffer, from pre-rendered names and reasons) or as an `Answer`.
 enum AnswerWriter {
-    static let invalidReason = "the request is invalid"
-    static let defaultReason = "no policy allows the request"
-    static let noScopeReason = "none of the requested scopes is granted"
+    /// The fixed reasons, spelled once for both the JSON and the `Answer`.
+    static let invalidReason: StaticString = "the request is invalid"
+    static let defaultReason: StaticString = "no policy allows the request"
+    static let noScopeReason: StaticString = "none of the requested scopes is granted"
 
     static func write(_ s: EvaluatorState, into out: inout [UInt8]) {
         // unowned(unsafe): the state keeps the program alive; a strong local
@@ -21,9 +22,9 @@ enum AnswerWriter {
         switch r.reasons {
         case .none: break
         case .policies: appendList(r.policies, r.policyCount, into: &out, texts.reason)
-        case .noPolicyAllows: append(&out, "\"no policy allows the request\"")
-        case .noScopeGranted: append(&out, "\"none of the requested scopes is granted\"")
-        case .invalidRequest: append(&out, "\"the request is invalid\"")
+        case .noPolicyAllows: appendQuoted(&out, defaultReason)
+        case .noScopeGranted: appendQuoted(&out, noScopeReason)
+        case .invalidRequest: appendQuoted(&out, invalidReason)
         }
         append(&out, "],\"report_only\":")
         writeReportOnly(s, into: &out)
@@ -118,6 +119,13 @@ enum AnswerWriter {
         text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
+    /// A fixed reason as a JSON string (none needs escaping).
+    private static func appendQuoted(_ out: inout [UInt8], _ text: StaticString) {
+        out.append(UInt8(ascii: "\""))
+        append(&out, text)
+        out.append(UInt8(ascii: "\""))
+    }
+
     static func warning(_ s: EvaluatorState, _ i: Int) -> String {
         "unknown field `\(s.frame.text(s.frame.warnings[i]))`"
     }
@@ -171,9 +179,9 @@ enum AnswerWriter {
                 if case .deny(let reason) = p.policies[Int(r.policies[$0])].effect { return reason }
                 return nil
             }
-        case .noPolicyAllows: answer.reasons = [defaultReason]
-        case .noScopeGranted: answer.reasons = [noScopeReason]
-        case .invalidRequest: answer.reasons = [invalidReason]
+        case .noPolicyAllows: answer.reasons = ["\(defaultReason)"]
+        case .noScopeGranted: answer.reasons = ["\(noScopeReason)"]
+        case .invalidRequest: answer.reasons = ["\(invalidReason)"]
         }
         answer.reportOnly = (0..<r.reportOnlyCount).map {
             let policy = Int(r.reportOnly[$0])

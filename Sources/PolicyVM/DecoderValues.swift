@@ -46,29 +46,29 @@ enum Key: UInt8 {
         let high = length <= 8 ? 0 : length >= 16 ? w1 : w1 & ((1 << (UInt64(length &- 8) &* 8)) &- 1)
         // Each constant is the name's UTF-8 bytes read as a little-endian word
         // ("id" = 0x6469); `DecoderTests.keyWordsMatchTheirNames` checks each.
-        switch (length, low, high) {
-        case (2, 0x6469, 0): self = .id
-        case (2, 0x7069, 0): self = .ip
-        case (4, 0x656d_6974, 0): self = .time
-        case (4, 0x6b73_6972, 0): self = .risk
-        case (4, 0x646e_696b, 0): self = .kind
-        case (5, 0x6c_6576_656c, 0): self = .level
-        case (5, 0x65_726f_6373, 0): self = .score
-        case (6, 0x7365_706f_6373, 0): self = .scopes
-        case (6, 0x7370_756f_7267, 0): self = .groups
-        case (7, 0x74_6365_6a62_7573, 0): self = .subject
-        case (7, 0x74_7865_746e_6f63, 0): self = .context
-        case (7, 0x72_6f73_6e6f_7073, 0): self = .sponsor
-        case (7, 0x64_6574_6165_7263, 0): self = .created
-        case (7, 0x79_7274_6e75_6f63, 0): self = .country
-        case (7, 0x73_6c61_6e67_6973, 0): self = .signals
-        case (8, 0x6563_6e65_6964_7561, 0): self = .audience
-        case (8, 0x6e6f_6974_6163_6f6c, 0): self = .location
-        case (9, 0x6e69_7270_6575_6c62, 0x74): self = .blueprint
-        case (10, 0x7475_6269_7274_7461, 0x7365): self = .attributes
-        case (12, 0x6c61_6865_625f_6e6f, 0x666f_5f66): self = .onBehalfOf
-        default: self = .unknown
+        var key = Key.unknown
+        switch length {
+        case 2: key = low == 0x6469 ? .id : low == 0x7069 ? .ip : .unknown
+        case 4: key = low == 0x656d_6974 ? .time : low == 0x6b73_6972 ? .risk : low == 0x646e_696b ? .kind : .unknown
+        case 5: key = low == 0x6c_6576_656c ? .level : low == 0x65_726f_6373 ? .score : .unknown
+        case 6: key = low == 0x7365_706f_6373 ? .scopes : low == 0x7370_756f_7267 ? .groups : .unknown
+        case 7:
+            switch low {
+            case 0x74_6365_6a62_7573: key = .subject
+            case 0x74_7865_746e_6f63: key = .context
+            case 0x72_6f73_6e6f_7073: key = .sponsor
+            case 0x64_6574_6165_7263: key = .created
+            case 0x79_7274_6e75_6f63: key = .country
+            case 0x73_6c61_6e67_6973: key = .signals
+            default: break
+            }
+        case 8: key = low == 0x6563_6e65_6964_7561 ? .audience : low == 0x6e6f_6974_6163_6f6c ? .location : .unknown
+        case 9: key = low == 0x6e69_7270_6575_6c62 && high == 0x74 ? .blueprint : .unknown
+        case 10: key = low == 0x7475_6269_7274_7461 && high == 0x7365 ? .attributes : .unknown
+        case 12: key = low == 0x6c61_6865_625f_6e6f && high == 0x666f_5f66 ? .onBehalfOf : .unknown
+        default: break
         }
+        self = key
     }
 
     /// The index of the first `"` in the sixteen bytes `w0`, `w1`, or nil.

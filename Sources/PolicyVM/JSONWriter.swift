@@ -38,6 +38,33 @@ struct JSONWriter {
     /// Quotes and escapes UTF-8 bytes into `out`.
     static func appendEscaped(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        if needsNoEscape(text) {
+            out.append(contentsOf: text)
+        } else {
+            appendEscapedBytes(text, to: &out)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// No `"`, `\` or control byte: the common string goes out in one copy.
+    @inline(__always)
+    private static func needsNoEscape(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = text.baseAddress else { return true }
+        var i = 0
+        while i + 8 <= text.count {
+            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            if StringScan.specials(word, stopAtNonASCII: false) != 0 { return false }
+            i += 8
+        }
+        while i < text.count {
+            let byte = base[i]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            i += 1
+        }
+        return true
+    }
+
+    private static func appendEscapedBytes(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         for byte in text {
             switch byte {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(byte)
@@ -56,7 +83,6 @@ struct JSONWriter {
             default: out.append(byte)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     static func appendInt(_ value: Int64, to out: inout [UInt8]) {
