@@ -94,7 +94,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PolicyLanguageTests", dependencies: ["PolicyLanguage"], swiftSettings: strict),
-        .testTarget(name: "PolicyVMTests", dependencies: ["PolicyLanguage", "PolicyVM"], swiftSettings: strict),
+        // SeededRandom, shared by the test targets that generate cases.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "PolicyVMTests", dependencies: ["PolicyLanguage", "PolicyVM", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(
             name: "DecisionServerTests",
             dependencies: [
@@ -104,7 +107,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "PolicyVM"], swiftSettings: strict),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "PolicyVM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: strict),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "Identity"], swiftSettings: strict),
         .testTarget(

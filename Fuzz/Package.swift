@@ -14,5 +14,9 @@ let package = Package(
             name: "FuzzFrontend",
             dependencies: [.product(name: "PolicyLanguage", package: "Agate")]
         ),
+        .executableTarget(
+            name: "FuzzDecoder",
+            dependencies: [.product(name: "PolicyVM", package: "Agate")]
+        ),
     ]
 )

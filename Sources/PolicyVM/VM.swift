@@ -73,6 +73,19 @@ struct VM {
     /// request may move its string storage).
     func run(candidates: UnsafePointer<Int32>, count: Int, entries: UnsafePointer<Int32>, present: UInt32,
              frameBytes: UnsafePointer<UInt8>, out: VMOutcomes, traced: inout Int) -> Int {
+        // Two copies of the loop, so the common one has no per-test trace check.
+        if out.trace == nil {
+            return execute(candidates: candidates, count: count, entries: entries, present: present,
+                           frameBytes: frameBytes, out: out, traced: &traced, tracing: false)
+        }
+        return execute(candidates: candidates, count: count, entries: entries, present: present,
+                       frameBytes: frameBytes, out: out, traced: &traced, tracing: true)
+    }
+
+    @inline(__always)
+    private func execute(candidates: UnsafePointer<Int32>, count: Int, entries: UnsafePointer<Int32>, present: UInt32,
+                         frameBytes: UnsafePointer<UInt8>, out: VMOutcomes, traced: inout Int,
+                         tracing: Bool) -> Int {
         // The tables live in locals for the loop: stores through the register
         // pointers could otherwise alias `self`, forcing a reload of every
         // field after each one.
@@ -90,27 +103,25 @@ struct VM {
         /// Reads an operand; nil after recording an error (absent or mistyped).
         @inline(__always) func load(_ raw: UInt16) -> Cell? {
             let index = Int(raw & 0x1FFF)
-            switch raw >> 13 {
-            case 0:
+            let kind = raw >> 13
+            // Signals first: most operands are signals.
+            if kind == Operand.Kind.signal.rawValue {
                 guard present & (1 << UInt32(index)) != 0 else {
                     failure = VMError(code: .absentSignal, detail: Int32(index), found: .absent)
                     return nil
                 }
                 return signals[index]
-            case 1:
-                let read = dynamicReads[index]
-                let found = dynamicTypes[Int(read.slot)]
-                guard found == read.expected.rawValue else {
-                    failure = VMError(code: found == 0 ? .absentAttribute : .attributeType, detail: Int32(index),
-                                      found: DynamicType(rawValue: found) ?? .absent)
-                    return nil
-                }
-                return dynamicCells[Int(read.slot)]
-            case 2:
-                return registers[index]
-            default:
-                return constants[index]
             }
+            if kind == Operand.Kind.constant.rawValue { return constants[index] }
+            if kind == Operand.Kind.register.rawValue { return registers[index] }
+            let read = dynamicReads[index]
+            let found = dynamicTypes[Int(read.slot)]
+            guard found == read.expected.rawValue else {
+                failure = VMError(code: found == 0 ? .absentAttribute : .attributeType, detail: Int32(index),
+                                  found: DynamicType(rawValue: found) ?? .absent)
+                return nil
+            }
+            return dynamicCells[Int(read.slot)]
         }
         @inline(__always) func element(_ set: Cell, _ i: Int) -> Cell {
             VM.element(set, i, elements: elements, setCells: setCells, sets: sets)
@@ -277,7 +288,7 @@ struct VM {
                     continue
                 }
                 flag = result != (w & 0x100 != 0)
-                if let trace, traceCount < traceCapacity {
+                if tracing, let trace, traceCount < traceCapacity {
                     trace[traceCount] = TraceEntry(pc: Int32(at), flag: flag)
                     traceCount += 1
                 }

@@ -1,21 +1,11 @@
 import Foundation
 import PolicyVM
+import TestSupport
 
-/// A small deterministic generator (SplitMix64) so every failure replays from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Percent-based helpers over the shared generator (SplitMix64), so every
+/// failure replays from its seed.
+extension SeededRandom {
     mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &self) < percent }
-    mutating func pick<T>(_ items: [T]) -> T { items.randomElement(using: &self)! }
     mutating func subset<T>(_ items: [T], max: Int) -> [T] {
         Array(items.shuffled(using: &self).prefix(Int.random(in: 1...max, using: &self)))
     }

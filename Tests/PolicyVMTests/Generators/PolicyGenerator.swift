@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 
 /// Generates policy sets as SOURCE TEXT, so the parser and checker run on every

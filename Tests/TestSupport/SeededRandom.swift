@@ -1,0 +1,28 @@
+/// SplitMix64: small, fast, and the same sequence on every platform, so a seed
+/// printed by a failing test reproduces the case anywhere. Shared by the test
+/// targets that generate policies and requests.
+public struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// True with probability `p`.
+    public mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+
+    public mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+
+    public mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
+
+    /// `count` distinct elements of `values` (fewer if it is shorter), in a random order.
+    public mutating func sample<T>(_ values: [T], _ count: Int) -> [T] {
+        Array(values.shuffled(using: &self).prefix(count))
+    }
+}
