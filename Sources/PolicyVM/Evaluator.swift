@@ -103,8 +103,10 @@ final class EvaluatorState {
     let iterIndex: UnsafeMutablePointer<Int>
     let regex = RegexScratch()
     /// Built once: every pointer it holds (program tables, this frame, the
-    /// scratch registers) stays put for the evaluator's life.
-    let vm: VM
+    /// scratch registers) stays put for the evaluator's life. Kept behind a
+    /// pointer that `VM.run` reads field by field (a stored struct was copied,
+    /// all 376 bytes, for every call).
+    let vm: UnsafeMutablePointer<VM>
     let outcomes: VMOutcomes
     /// Candidate policies of the last request, ascending, and how each came out.
     let candidates: UnsafeMutablePointer<Int32>
@@ -150,14 +152,15 @@ final class EvaluatorState {
         errorPolicies = .allocate(capacity: n)
         errors = .allocate(capacity: n)
         result = CombinedResult(policyCount: n)
-        vm = VM(code: program.code.baseAddress!, constants: program.constants.baseAddress!,
+        vm = .allocate(capacity: 1)
+        vm.initialize(to: VM(code: program.code.baseAddress!, constants: program.constants.baseAddress!,
                 signals: frame.signals, dynamicCells: frame.dynamicCells,
                 dynamicTypes: frame.dynamicTypes, dynamicReads: program.dynamicReads.baseAddress!,
                 elements: frame.elements, setCells: program.setCells.baseAddress!,
                 setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
                 networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
                 registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: program.hot,
-                matchData: regex.data)
+                matchData: regex.data))
         outcomes = VMOutcomes(statuses: statuses, errorPolicies: errorPolicies, errors: errors, trace: nil,
                               traceCapacity: 0)
     }
@@ -167,6 +170,8 @@ final class EvaluatorState {
         candidates.deallocate(); candidateBits.deallocate(); statuses.deallocate(); errorPolicies.deallocate(); errors.deallocate()
         result.release()
         hashJSON.deallocate()
+        vm.deinitialize(count: 1)
+        vm.deallocate()
         trace?.deallocate()
     }
 
@@ -205,7 +210,7 @@ final class EvaluatorState {
                                                   into: candidates)
         var traced = 0
         guard tracing else {
-            errorCount = vm.run(candidates: candidates, count: candidateCount, entries: columns.fastEntries.baseAddress!,
+            errorCount = VM.run(vm, candidates: candidates, count: candidateCount, entries: columns.fastEntries.baseAddress!,
                                 present: frame.present, frameBytes: frame.bytes, out: outcomes, traced: &traced)
             return Combinator.combine(self)
         }
@@ -218,7 +223,7 @@ final class EvaluatorState {
         for i in 0..<candidateCount {
             let out = VMOutcomes(statuses: statuses + i, errorPolicies: errorPolicies + errorCount,
                                  errors: errors + errorCount, trace: trace, traceCapacity: capacity)
-            errorCount += vm.run(candidates: candidates + i, count: 1, entries: columns.entries.baseAddress!,
+            errorCount += VM.run(vm, candidates: candidates + i, count: 1, entries: columns.entries.baseAddress!,
                                  present: frame.present, frameBytes: frame.bytes, out: out, traced: &traced)
             traces.append(Array(UnsafeBufferPointer(start: trace, count: traced)))
         }

@@ -71,30 +71,33 @@ struct VM {
     /// decision: the tables are loaded into registers once, not per policy.
     /// `present` and `frameBytes` come from the frame per request (a long
     /// request may move its string storage).
-    func run(candidates: UnsafePointer<Int32>, count: Int, entries: UnsafePointer<Int32>, present: UInt32,
-             frameBytes: UnsafePointer<UInt8>, out: VMOutcomes, traced: inout Int) -> Int {
+    /// The VM is read through a pointer, field by field: a method on the
+    /// struct itself received a copy of all of it on every call.
+    static func run(_ vm: UnsafePointer<VM>, candidates: UnsafePointer<Int32>, count: Int,
+                    entries: UnsafePointer<Int32>, present: UInt32, frameBytes: UnsafePointer<UInt8>,
+                    out: VMOutcomes, traced: inout Int) -> Int {
         // Two copies of the loop, so the common one has no per-test trace check.
         if out.trace == nil {
-            return execute(candidates: candidates, count: count, entries: entries, present: present,
+            return execute(vm, candidates: candidates, count: count, entries: entries, present: present,
                            frameBytes: frameBytes, out: out, traced: &traced, tracing: false)
         }
-        return execute(candidates: candidates, count: count, entries: entries, present: present,
+        return execute(vm, candidates: candidates, count: count, entries: entries, present: present,
                        frameBytes: frameBytes, out: out, traced: &traced, tracing: true)
     }
 
     @inline(__always)
-    private func execute(candidates: UnsafePointer<Int32>, count: Int, entries: UnsafePointer<Int32>, present: UInt32,
+    private static func execute(_ vm: UnsafePointer<VM>, candidates: UnsafePointer<Int32>, count: Int, entries: UnsafePointer<Int32>, present: UInt32,
                          frameBytes: UnsafePointer<UInt8>, out: VMOutcomes, traced: inout Int,
                          tracing: Bool) -> Int {
         // The tables live in locals for the loop: stores through the register
         // pointers could otherwise alias `self`, forcing a reload of every
         // field after each one.
-        let code = self.code, signals = self.signals, constants = self.constants
-        let dynamicReads = self.dynamicReads, dynamicTypes = self.dynamicTypes, dynamicCells = self.dynamicCells
-        let registers = self.registers, iterSets = self.iterSets, iterIndex = self.iterIndex
-        let elements = self.elements, setCells = self.setCells, setKeys = self.setKeys, sets = self.sets
-        let networks = self.networks, cidrTables = self.cidrTables
-        let hot = self.hot, matchData = self.matchData
+        let code = vm.pointee.code, signals = vm.pointee.signals, constants = vm.pointee.constants
+        let dynamicReads = vm.pointee.dynamicReads, dynamicTypes = vm.pointee.dynamicTypes, dynamicCells = vm.pointee.dynamicCells
+        let registers = vm.pointee.registers, iterSets = vm.pointee.iterSets, iterIndex = vm.pointee.iterIndex
+        let elements = vm.pointee.elements, setCells = vm.pointee.setCells, setKeys = vm.pointee.setKeys, sets = vm.pointee.sets
+        let networks = vm.pointee.networks, cidrTables = vm.pointee.cidrTables
+        let hot = vm.pointee.hot, matchData = vm.pointee.matchData
         let trace = out.trace, traceCapacity = out.traceCapacity
         var traceCount = 0
         var errorCount = 0
