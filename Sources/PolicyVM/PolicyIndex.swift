@@ -80,14 +80,16 @@ struct IndexTables {
     @inline(__always)
     func candidates(signals: UnsafePointer<Cell>, present: UInt32, bits: UnsafeMutablePointer<UInt64>,
                     into out: UnsafeMutablePointer<Int32>) -> Int {
+        // Wrapping arithmetic throughout: every index and count here was
+        // bounded when the tables were built.
         let listBase = lists.baseAddress!
         @inline(__always) func mark(_ range: TableRange) {
             var i = Int(range.start)
-            let end = i + Int(range.count)
+            let end = i &+ Int(range.count)
             while i < end {
                 let policy = Int(listBase[i])
                 bits[policy >> 6] |= 1 << UInt64(policy & 63)
-                i += 1
+                i &+= 1
             }
         }
         for i in 0..<always.count {
@@ -99,8 +101,8 @@ struct IndexTables {
             if present & (1 << UInt32(row.signal)) == 0 {
                 entry = 0
             } else {
-                let key = signals[row.signal].a
-                entry = key < 0 ? 1 : min(Int(key) + 2, row.last)
+                let key = Int(truncatingIfNeeded: signals[row.signal].a)
+                entry = key < 0 ? 1 : min(key &+ 2, row.last)
             }
             mark(row.entries[entry])
         }
@@ -114,9 +116,9 @@ struct IndexTables {
             guard w != 0 else { continue }
             bits[word] = 0
             while w != 0 {
-                out[n] = Int32(word << 6 | w.trailingZeroBitCount)
-                n += 1
-                w &= w - 1
+                out[n] = Int32(truncatingIfNeeded: word << 6 | w.trailingZeroBitCount)
+                n &+= 1
+                w &= w &- 1
             }
         }
         return n

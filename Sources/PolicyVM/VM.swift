@@ -204,8 +204,20 @@ struct VM {
                     guard let x = load(a), let set = load(UInt16(truncatingIfNeeded: w >> 32)) else {
                         status = .errored; break execute
                     }
-                    result = VM.setContains(set, x, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF,
-                                            elements: elements, setCells: setCells, sets: sets, frame: frameBytes)
+                    let type = UInt8(truncatingIfNeeded: w >> 12) & 0xF
+                    if type == TypeCode.string, x.a >= 0, set.a == 0 {
+                        // An interned string in a request set (`"g" in subject.groups`): ids alone decide.
+                        result = false
+                        var i = Int(set.b)
+                        let end = i &+ Int(set.c)
+                        while i < end {
+                            if elements[i].a == x.a { result = true; break }
+                            i &+= 1
+                        }
+                    } else {
+                        result = VM.setContains(set, x, type: type, elements: elements, setCells: setCells, sets: sets,
+                                                frame: frameBytes)
+                    }
                 case .like:
                     guard let x = load(a) else { status = .errored; break execute }
                     result = hot.like(Int(c), x, frame: frameBytes)
