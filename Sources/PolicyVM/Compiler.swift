@@ -49,7 +49,8 @@ struct Compiler {
         currentSpan = policy.span
         let entry = Int32(parts.code.count)
         var info = PolicyInfo(name: policy.name, mode: policy.mode, effect: policy.effect, span: policy.span,
-                              entry: entry, fastEntry: entry, afterFirstTarget: nil, nameJSON: Compiler.jsonString(policy.name), reasonJSON: [],
+                              entry: entry, fastEntry: entry, afterFirstTarget: nil,
+                              nameJSON: Compiler.jsonString(policy.name), reasonJSON: [],
                               lifetime: nil, scopeCeiling: nil, require: [])
         switch policy.effect {
         case .deny(let reason): info.reasonJSON = Compiler.jsonString(reason)

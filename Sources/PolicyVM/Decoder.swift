@@ -117,7 +117,8 @@ struct RequestDecoder {
     /// every member); any other is copied into the frame, where a warning or an
     /// error message can read it (`name`).
     @inline(__always)
-    private mutating func memberKey(_ path: JSONPath, _ members: UInt32) throws(DecodeFailure) -> (key: Key, name: TableRange) {
+    private mutating func memberKey(_ path: JSONPath,
+                                    _ members: UInt32) throws(DecodeFailure) -> (key: Key, name: TableRange) {
         cursor.skipSpace()
         let p = cursor.position
         if p + 17 <= cursor.end, cursor.base[p] == UInt8(ascii: "\"") {

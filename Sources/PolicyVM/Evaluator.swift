@@ -154,13 +154,13 @@ final class EvaluatorState {
         result = CombinedResult(policyCount: n)
         vm = .allocate(capacity: 1)
         vm.initialize(to: VM(code: program.code.baseAddress!, constants: program.constants.baseAddress!,
-                signals: frame.signals, dynamicCells: frame.dynamicCells,
-                dynamicTypes: frame.dynamicTypes, dynamicReads: program.dynamicReads.baseAddress!,
-                elements: frame.elements, setCells: program.setCells.baseAddress!,
-                setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
-                networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
-                registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: program.hot,
-                matchData: regex.data))
+                             signals: frame.signals, dynamicCells: frame.dynamicCells,
+                             dynamicTypes: frame.dynamicTypes, dynamicReads: program.dynamicReads.baseAddress!,
+                             elements: frame.elements, setCells: program.setCells.baseAddress!,
+                             setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
+                             networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
+                             registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: program.hot,
+                             matchData: regex.data))
         outcomes = VMOutcomes(statuses: statuses, errorPolicies: errorPolicies, errors: errors, trace: nil,
                               traceCapacity: 0)
     }
@@ -207,11 +207,12 @@ final class EvaluatorState {
     /// Decides the request in the frame: index, candidates, combinator.
     func run(trace tracing: Bool) -> Outcome {
         candidateCount = index.candidates(signals: frame.signals, present: frame.present, bits: candidateBits,
-                                                  into: candidates)
+                                          into: candidates)
         var traced = 0
         guard tracing else {
-            errorCount = VM.run(vm, candidates: candidates, count: candidateCount, entries: columns.fastEntries.baseAddress!,
-                                present: frame.present, frameBytes: frame.bytes, out: outcomes, traced: &traced)
+            errorCount = VM.run(vm, candidates: candidates, count: candidateCount,
+                                entries: columns.fastEntries.baseAddress!, present: frame.present,
+                                frameBytes: frame.bytes, out: outcomes, traced: &traced)
             return Combinator.combine(self)
         }
         // Explain mode: one policy at a time, so each gets its own trace.

@@ -70,9 +70,9 @@ struct VM {
     /// sets `traced` to the number of trace entries written. One call per
     /// decision: the tables are loaded into registers once, not per policy.
     /// `present` and `frameBytes` come from the frame per request (a long
-    /// request may move its string storage).
-    /// The VM is read through a pointer, field by field: a method on the
-    /// struct itself received a copy of all of it on every call.
+    /// request may move its string storage). The VM is read through a
+    /// pointer, field by field: a method on the struct itself received a copy
+    /// of all of it on every call.
     static func run(_ vm: UnsafePointer<VM>, candidates: UnsafePointer<Int32>, count: Int,
                     entries: UnsafePointer<Int32>, present: UInt32, frameBytes: UnsafePointer<UInt8>,
                     out: VMOutcomes, traced: inout Int) -> Int {
@@ -86,16 +86,18 @@ struct VM {
     }
 
     @inline(__always)
-    private static func execute(_ vm: UnsafePointer<VM>, candidates: UnsafePointer<Int32>, count: Int, entries: UnsafePointer<Int32>, present: UInt32,
-                         frameBytes: UnsafePointer<UInt8>, out: VMOutcomes, traced: inout Int,
-                         tracing: Bool) -> Int {
+    private static func execute(_ vm: UnsafePointer<VM>, candidates: UnsafePointer<Int32>, count: Int,
+                                entries: UnsafePointer<Int32>, present: UInt32, frameBytes: UnsafePointer<UInt8>,
+                                out: VMOutcomes, traced: inout Int, tracing: Bool) -> Int {
         // The tables live in locals for the loop: stores through the register
-        // pointers could otherwise alias `self`, forcing a reload of every
+        // pointers could otherwise alias the VM, forcing a reload of every
         // field after each one.
         let code = vm.pointee.code, signals = vm.pointee.signals, constants = vm.pointee.constants
-        let dynamicReads = vm.pointee.dynamicReads, dynamicTypes = vm.pointee.dynamicTypes, dynamicCells = vm.pointee.dynamicCells
+        let dynamicReads = vm.pointee.dynamicReads, dynamicTypes = vm.pointee.dynamicTypes
+        let dynamicCells = vm.pointee.dynamicCells
         let registers = vm.pointee.registers, iterSets = vm.pointee.iterSets, iterIndex = vm.pointee.iterIndex
-        let elements = vm.pointee.elements, setCells = vm.pointee.setCells, setKeys = vm.pointee.setKeys, sets = vm.pointee.sets
+        let elements = vm.pointee.elements, setCells = vm.pointee.setCells, setKeys = vm.pointee.setKeys
+        let sets = vm.pointee.sets
         let networks = vm.pointee.networks, cidrTables = vm.pointee.cidrTables
         let hot = vm.pointee.hot, matchData = vm.pointee.matchData
         let trace = out.trace, traceCapacity = out.traceCapacity
