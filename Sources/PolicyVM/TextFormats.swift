@@ -60,28 +60,25 @@ enum TextFormats {
 
     private static func ipv4(_ s: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> UInt32? {
         var value: UInt32 = 0
-        var part: UInt32 = 0
-        var digits = 0
-        var parts = 0
         var i = from
-        while i <= to {
-            if i == to || s[i] == UInt8(ascii: ".") {
-                guard digits > 0, part <= 255 else { return nil }
-                value = value << 8 | part
-                parts += 1
-                part = 0
-                digits = 0
-                if i == to { break }
-            } else {
+        for part in 0..<4 {
+            // One to three digits, no leading zero, at most 255.
+            let start = i
+            var number: UInt32 = 0
+            while i < to, i - start < 3 {
                 let d = s[i] &- UInt8(ascii: "0")
-                guard d < 10, digits < 3 else { return nil }
-                if digits == 1 && part == 0 { return nil }  // leading zero
-                part = part * 10 + UInt32(d)
-                digits += 1
+                if d >= 10 { break }
+                number = number &* 10 &+ UInt32(d)
+                i += 1
             }
-            i += 1
+            guard i > start, number <= 255, i - start == 1 || s[start] != UInt8(ascii: "0") else { return nil }
+            value = value << 8 | number
+            if part < 3 {
+                guard i < to, s[i] == UInt8(ascii: ".") else { return nil }
+                i += 1
+            }
         }
-        return parts == 4 ? value : nil
+        return i == to ? value : nil
     }
 
     private static func ipv6(_ s: UnsafeBufferPointer<UInt8>) -> IPAddress? {
