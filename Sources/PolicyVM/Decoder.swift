@@ -119,21 +119,13 @@ struct RequestDecoder {
     @inline(__always)
     private mutating func memberKey(_ path: JSONPath,
                                     _ members: UInt32) throws(DecodeFailure) -> (key: Key, name: TableRange) {
-        cursor.skipSpace()
-        let p = cursor.position
-        if p + 17 <= cursor.end, cursor.base[p] == UInt8(ascii: "\"") {
-            let raw = UnsafeRawPointer(cursor.base + p + 1)
-            let w0 = raw.loadUnaligned(as: UInt64.self), w1 = (raw + 8).loadUnaligned(as: UInt64.self)
-            // A known name has no escapes, so its closing quote is the first `"`.
-            if let length = Key.quoteIndex(w0, w1), length > 0 {
-                let key = Key(length: length, w0, w1)
-                if members & 1 << UInt32(key.rawValue) != 0 {
-                    cursor.position = p + length + 2
-                    try cursor.expect(UInt8(ascii: ":"), path, "`:`")
-                    return (key, TableRange(start: -1, count: 0))
-                }
-            }
-        }
+        if let key = cursor.knownMember(members) { return (key, TableRange(start: -1, count: 0)) }
+        return try otherMemberKey(path)
+    }
+
+    /// Any member name: copied into the frame and matched there.
+    @inline(never)
+    private mutating func otherMemberKey(_ path: JSONPath) throws(DecodeFailure) -> (key: Key, name: TableRange) {
         let name = try memberName(path)
         return (Key(bytes(name)), name)
     }

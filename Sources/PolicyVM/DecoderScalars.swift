@@ -106,6 +106,24 @@ struct JSONCursor {
         }
     }
 
+    /// The common member: a name among `members` (a `Key.Members` set) with
+    /// its `:` right after it, matched as words read in place (a known name has
+    /// no escapes, so its closing quote is the first `"`). Nil, having consumed
+    /// only whitespace, for anything else.
+    @inline(__always)
+    mutating func knownMember(_ members: UInt32) -> Key? {
+        skipSpace()
+        let p = position
+        guard p + 18 <= end, base[p] == UInt8(ascii: "\"") else { return nil }
+        let raw = UnsafeRawPointer(base + p + 1)
+        let w0 = raw.loadUnaligned(as: UInt64.self), w1 = (raw + 8).loadUnaligned(as: UInt64.self)
+        guard let length = Key.quoteIndex(w0, w1), length > 0 else { return nil }
+        let key = Key(length: length, w0, w1)
+        guard members & 1 << UInt32(key.rawValue) != 0, base[p + length + 2] == UInt8(ascii: ":") else { return nil }
+        position = p + length + 3
+        return key
+    }
+
     /// Skips whitespace and consumes `byte`, or fails.
     @inline(__always) mutating func expect(_ byte: UInt8, _ path: JSONPath,
                                            _ what: StaticString) throws(DecodeFailure) {

@@ -47,7 +47,8 @@ struct KeysCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a previous key: tokens it signed stop verifying.")
         @OptionGroup var directory: KeyDirectory
-        @Argument(help: "The key id (`kid`).") var kid: String
+        // A kid is a base64url thumbprint, so one in 64 starts with `-`.
+        @Argument(help: "The key id (`kid`); put `--` before one that starts with `-`.") var kid: String
 
         func run() throws {
             try CLI.run {

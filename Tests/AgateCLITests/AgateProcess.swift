@@ -77,14 +77,29 @@ struct AgateBinary {
         let collector = Running(process: process, stdout: stdout, stderr: stderr)
         try process.run()
         if let input {
-            stdin.fileHandleForWriting.write(input)
-            try stdin.fileHandleForWriting.close()
+            Self.feed(input, to: stdin.fileHandleForWriting)
         }
         guard let status = collector.waitForExit(timeout: timeout) else {
             process.terminate()
             throw Failure.timedOut(arguments)
         }
         return Completed(status: status, stdout: collector.stdoutData, stderr: collector.stderrText)
+    }
+
+    /// Writes all of `data` to a child's stdin and closes it. `FileHandle.write`
+    /// gives up silently when a signal interrupts it (a child ending elsewhere
+    /// in a parallel run), so the child would read a truncated input.
+    static func feed(_ data: Data, to handle: FileHandle) {
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(handle.fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                if written <= 0 { break }
+                offset += written
+            }
+        }
+        try? handle.close()
     }
 
     /// A launched process whose output is collected in the background.
@@ -269,6 +284,8 @@ struct RawSocket {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(self.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            // A child process ending elsewhere in the run interrupts the call with SIGCHLD: retry.
+            if written < 0, errno == EINTR { continue }
             if written <= 0 { return false }
             offset += written
         }
@@ -284,6 +301,7 @@ struct RawSocket {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while data.count(where: { $0 == UInt8(ascii: "\n") }) < lines {
             let count = buffer.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
             if count <= 0 { break }
             data += buffer[0..<count]
         }
@@ -295,6 +313,7 @@ struct RawSocket {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
             if count == 0 { return true }
             if count < 0 { return errno == ECONNRESET }
         }

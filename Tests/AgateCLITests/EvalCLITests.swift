@@ -29,10 +29,7 @@ private enum EvalProcess {
         process.standardError = err
         try process.run()
         // Feed stdin from another thread so a large input cannot deadlock against a full output pipe.
-        let writer = Thread {
-            input.fileHandleForWriting.write(stdin)
-            try? input.fileHandleForWriting.close()
-        }
+        let writer = Thread { AgateBinary.feed(stdin, to: input.fileHandleForWriting) }
         writer.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()

@@ -101,6 +101,18 @@ import Testing
         #expect(T.decide(set, T.request("\"extra\":\(fine)")).warnings == ["unknown field `extra`"])
     }
 
+    /// Whitespace anywhere JSON allows it (before a `:` too, where member
+    /// names leave the in-place fast path) decodes to the same answer.
+    @Test func whitespaceAroundMembersDecodesAlike() {
+        let compact = #"{"subject":{"id":"x","kind":"agent"},"audience":"aé","location":{"ip":"1.2.3.4"},"context":{"n":1}}"#
+        let spaced = " {\n  \"subject\" : { \"id\" :\t\"x\" , \"kind\"\r\n: \"agent\" } ,\n"
+            + "  \"audience\"   :   \"aé\" , \"location\" : { \"ip\" : \"1.2.3.4\" }, \"context\" : { \"n\" : 1 }\n}\n"
+        let a = T.decide(set, compact), b = T.decide(set, spaced)
+        #expect(a.errors.isEmpty && a.warnings.isEmpty)
+        #expect(a.decision == b.decision && a.policies == b.policies && a.errors == b.errors)
+        #expect(a.decision == .allow && a.policies == ["a"])
+    }
+
     /// A top-level name that the contract uses elsewhere (`id`, `level`) is
     /// still an unknown top-level field, reported by its name.
     @Test func contractNamesAtTheTopAreUnknownFields() {
