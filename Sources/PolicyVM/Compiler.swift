@@ -22,6 +22,9 @@ struct Compiler {
     var globIndex: [String: Int] = [:]
     var scheduleIndex: [Schedule: Int] = [:]
     var nextTemp = 0
+    /// Per policy: the code offset just past its first target (nil: none), a
+    /// fast entry if the index decides that target (`finish`).
+    var afterFirstTarget: [Int32?] = []
     var currentSpan = Span(file: FileID(0), start: 0, end: 0)
 
     static let firstTemp = 64
@@ -49,7 +52,7 @@ struct Compiler {
         currentSpan = policy.span
         let entry = Int32(parts.code.count)
         var info = PolicyInfo(name: policy.name, mode: policy.mode, effect: policy.effect, span: policy.span,
-                              entry: entry, fastEntry: entry, afterFirstTarget: nil,
+                              entry: entry, fastEntry: entry,
                               nameJSON: Compiler.jsonString(policy.name), reasonJSON: [],
                               lifetime: nil, scopeCeiling: nil, require: [])
         switch policy.effect {
@@ -61,11 +64,12 @@ struct Compiler {
             info.require = controls.require.map { parts.symbols.intern($0) }.filter { seen.insert($0).inserted }
         }
         parts.policies.append(info)
+        afterFirstTarget.append(nil)
         guard policy.mode != .disabled else { return }
         nextTemp = Compiler.firstTemp
         for (i, target) in policy.targets.enumerated() {
             compileTarget(target)
-            if i == 0 { parts.policies[parts.policies.count - 1].afterFirstTarget = Int32(parts.code.count) }
+            if i == 0 { afterFirstTarget[afterFirstTarget.count - 1] = Int32(parts.code.count) }
         }
         if let condition = policy.condition {
             compileCondition(Folder.fold(condition))

@@ -137,7 +137,7 @@ extension Compiler {
         parts.dynamicSlotBySymbol = bySymbol
         parts.index = PolicyIndex.build(checked.policies, symbols: parts.symbols)
         for (i, rule) in parts.index.guards.enumerated() where rule?.decidedTarget == 0 {
-            if let start = parts.policies[i].afterFirstTarget { parts.policies[i].fastEntry = start }
+            if let start = afterFirstTarget[i] { parts.policies[i].fastEntry = start }
         }
         if parts.registerCount > Operand.indexLimit { limit("too many registers", checked.policies.first?.span ?? currentSpan) }
     }

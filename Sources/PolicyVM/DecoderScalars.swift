@@ -107,9 +107,8 @@ struct JSONCursor {
     }
 
     /// The common member: a name among `members` (a `Key.Members` set) with
-    /// its `:` right after it, matched as words read in place (a known name has
-    /// no escapes, so its closing quote is the first `"`). Nil, having consumed
-    /// only whitespace, for anything else.
+    /// its `:` right after it, matched as words read in place. Nil, having
+    /// consumed only whitespace, for anything else.
     @inline(__always)
     mutating func knownMember(_ members: UInt32) -> Key? {
         skipSpace()
@@ -117,7 +116,17 @@ struct JSONCursor {
         guard p + 18 <= end, base[p] == UInt8(ascii: "\"") else { return nil }
         let raw = UnsafeRawPointer(base + p + 1)
         let w0 = raw.loadUnaligned(as: UInt64.self), w1 = (raw + 8).loadUnaligned(as: UInt64.self)
-        guard let length = Key.quoteIndex(w0, w1), length > 0 else { return nil }
+        // A known name has no escapes, so it ends at the first `"`.
+        let length: Int
+        let first = StringScan.bytes(of: w0, equalTo: UInt8(ascii: "\""))
+        if first != 0 {
+            length = first.trailingZeroBitCount >> 3
+        } else {
+            let second = StringScan.bytes(of: w1, equalTo: UInt8(ascii: "\""))
+            guard second != 0 else { return nil }
+            length = 8 + second.trailingZeroBitCount >> 3
+        }
+        guard length > 0 else { return nil }
         let key = Key(length: length, w0, w1)
         guard members & 1 << UInt32(key.rawValue) != 0, base[p + length + 2] == UInt8(ascii: ":") else { return nil }
         position = p + length + 3

@@ -70,19 +70,6 @@ enum Key: UInt8 {
         }
         self = key
     }
-
-    /// The index of the first `"` in the sixteen bytes `w0`, `w1`, or nil.
-    @inline(__always)
-    static func quoteIndex(_ w0: UInt64, _ w1: UInt64) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let q0 = w0 ^ (ones &* 0x22), q1 = w1 ^ (ones &* 0x22)
-        // The lowest flagged byte is always a real one (borrows only run upward).
-        let z0 = (q0 &- ones) & ~q0 & highs
-        if z0 != 0 { return z0.trailingZeroBitCount >> 3 }
-        let z1 = (q1 &- ones) & ~q1 & highs
-        if z1 != 0 { return 8 + z1.trailingZeroBitCount >> 3 }
-        return nil
-    }
 }
 
 /// Typed values of the request contract.

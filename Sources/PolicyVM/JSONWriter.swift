@@ -50,12 +50,7 @@ struct JSONWriter {
     @inline(__always)
     private static func needsNoEscape(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = text.baseAddress else { return true }
-        var i = 0
-        while i + 8 <= text.count {
-            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            if StringScan.specials(word, stopAtNonASCII: false) != 0 { return false }
-            i += 8
-        }
+        var i = StringScan.skipPlain(base, from: 0, to: text.count, stopAtNonASCII: false)
         while i < text.count {
             let byte = base[i]
             if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }

@@ -91,8 +91,6 @@ struct PolicyInfo: Sendable {
     /// target (just past its code); `entry` otherwise. Explain mode always
     /// starts at `entry`, so its trace shows every test.
     var fastEntry: Int32
-    /// Code offset just past the first target, if the policy has one.
-    var afterFirstTarget: Int32?
     /// The policy's name, reason and controls pre-rendered for the hot answer writer.
     var nameJSON: [UInt8]
     var reasonJSON: [UInt8]

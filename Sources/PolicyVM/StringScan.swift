@@ -24,9 +24,16 @@ public enum StringScan {
     @inlinable @inline(__always)
     public static func specials(_ x: UInt64, stopAtNonASCII: Bool) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let nonASCII: UInt64 = stopAtNonASCII ? ~0 : 0
-        let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
-        return ((x & nonASCII) | ((x &- ones &* 0x20) & ~x)
-            | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs
+        let nonASCII: UInt64 = stopAtNonASCII ? x & highs : 0
+        return nonASCII | ((x &- ones &* 0x20) & ~x & highs) | bytes(of: x, equalTo: 0x22) | bytes(of: x, equalTo: 0x5C)
+    }
+
+    /// A mask whose lowest set bit, if any, is the high bit of the first byte
+    /// of `x` (in memory order) equal to `byte`; the same caveat as `specials`.
+    @inlinable @inline(__always)
+    public static func bytes(of x: UInt64, equalTo byte: UInt8) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let y = x ^ (ones &* UInt64(byte))
+        return (y &- ones) & ~y & highs
     }
 }

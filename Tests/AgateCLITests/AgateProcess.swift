@@ -108,19 +108,36 @@ struct AgateBinary {
         private let lock = NSLock()
         private var out = Data()
         private var err = Data()
+        /// The pipes stay open while their reader threads run.
+        private let pipes: (Pipe, Pipe)
+        /// Left by each reader at its pipe's end of file: all the process wrote is in.
+        private let drained = DispatchGroup()
 
         init(process: Process, stdout: Pipe, stderr: Pipe) {
             self.process = process
-            stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let data = handle.availableData
-                if data.isEmpty { handle.readabilityHandler = nil }
-                self?.lock.withLock { self?.out.append(data) }
+            self.pipes = (stdout, stderr)
+            // Plain threads with blocking reads: the dispatch-based
+            // readability handlers crashed libdispatch once under load.
+            self.read(stdout.fileHandleForReading.fileDescriptor, isStdout: true)
+            self.read(stderr.fileHandleForReading.fileDescriptor, isStdout: false)
+        }
+
+        private func read(_ descriptor: Int32, isStdout: Bool) {
+            self.drained.enter()
+            let thread = Thread { [self] in
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+                    if count < 0, errno == EINTR { continue }
+                    if count <= 0 { break }
+                    let bytes = chunk[0..<count]
+                    self.lock.withLock {
+                        if isStdout { self.out.append(contentsOf: bytes) } else { self.err.append(contentsOf: bytes) }
+                    }
+                }
+                self.drained.leave()
             }
-            stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let data = handle.availableData
-                if data.isEmpty { handle.readabilityHandler = nil }
-                self?.lock.withLock { self?.err.append(data) }
-            }
+            thread.start()
         }
 
         var stdoutData: Data { self.lock.withLock { self.out } }
@@ -138,8 +155,10 @@ struct AgateBinary {
                 if Date() > deadline { return nil }
                 Thread.sleep(forTimeInterval: 0.01)
             }
-            // Let the pipe handlers drain what the process wrote last.
-            Thread.sleep(forTimeInterval: 0.05)
+            // Wait for both pipes' end of file, so what the process wrote last
+            // is in (a fixed pause lost output on a loaded machine). Bounded:
+            // a child spawned meanwhile elsewhere may hold a copy of a pipe.
+            _ = self.drained.wait(timeout: .now() + 10)
             return self.process.terminationStatus
         }
 

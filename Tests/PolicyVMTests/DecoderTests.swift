@@ -172,16 +172,7 @@ import Testing
                      "2000-01-01t00:00:00-00:45", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.5z"]
         for seed in seeds { #expect(Timestamps.parse(seed) == RequestJSONTime.parse(seed), "\(seed)") }
         for _ in 0..<20_000 {
-            var bytes = Array(seeds[Int(random.next() % UInt64(seeds.count))].utf8)
-            for _ in 0..<(1 + random.next() % 3) {
-                let at = Int(random.next() % UInt64(bytes.count + 1))
-                switch random.next() % 3 {
-                case 0 where at < bytes.count: bytes[at] = alphabet[Int(random.next() % UInt64(alphabet.count))]
-                case 1: bytes.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: at)
-                default: if at < bytes.count { bytes.remove(at: at) }
-                }
-            }
-            let text = String(decoding: bytes, as: UTF8.self)
+            let text = random.mutate(random.pick(seeds), alphabet: alphabet)
             #expect(Timestamps.parse(text) == RequestJSONTime.parse(text), "\(text)")
         }
     }
@@ -192,38 +183,27 @@ import Testing
         var random = SeededRandom(seed: 0x1D4)
         let alphabet = Array("0123456789.".utf8)
         let seeds = ["10.1.2.3", "0.0.0.0", "255.255.255.255", "192.168.100.1", "1.22.133.4"]
-        func ip(_ s: String) -> IPAddress? {
-            var s = s
-            return s.withUTF8 { TextFormats.ip($0) }
-        }
         for _ in 0..<20_000 {
-            var bytes = Array(seeds[Int(random.next() % UInt64(seeds.count))].utf8)
-            for _ in 0..<(1 + random.next() % 3) {
-                let at = Int(random.next() % UInt64(bytes.count + 1))
-                switch random.next() % 3 {
-                case 0 where at < bytes.count: bytes[at] = alphabet[Int(random.next() % UInt64(alphabet.count))]
-                case 1: bytes.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: at)
-                default: if at < bytes.count { bytes.remove(at: at) }
-                }
-            }
-            let text = String(decoding: bytes, as: UTF8.self)
-            #expect(ip(text) == RequestJSONIP.parse(text), "\(text)")
+            let text = random.mutate(random.pick(seeds), alphabet: alphabet)
+            #expect(Self.ip(text) == RequestJSONIP.parse(text), "\(text)")
         }
     }
 
+    /// An address as the decoder reads it.
+    static func ip(_ s: String) -> IPAddress? {
+        var s = s
+        return s.withUTF8 { TextFormats.ip($0) }
+    }
+
     @Test func ipv6Forms() {
-        func ip(_ s: String) -> IPAddress? {
-            var s = s
-            return s.withUTF8 { TextFormats.ip($0) }
-        }
-        #expect(ip("::") == IPAddress(high: 0, low: 0, isV4: false))
-        #expect(ip("::1") == IPAddress(high: 0, low: 1, isV4: false))
-        #expect(ip("2001:db8::1") == IPAddress(high: 0x2001_0db8_0000_0000, low: 1, isV4: false))
-        #expect(ip("::ffff:1.2.3.4")?.low == 0x0000_FFFF_0102_0304)
-        #expect(ip("1::") == IPAddress(high: 0x0001_0000_0000_0000, low: 0, isV4: false))
-        #expect(ip("1:2:3:4:5:6:7:8")?.low == 0x0005_0006_0007_0008)
+        #expect(Self.ip("::") == IPAddress(high: 0, low: 0, isV4: false))
+        #expect(Self.ip("::1") == IPAddress(high: 0, low: 1, isV4: false))
+        #expect(Self.ip("2001:db8::1") == IPAddress(high: 0x2001_0db8_0000_0000, low: 1, isV4: false))
+        #expect(Self.ip("::ffff:1.2.3.4")?.low == 0x0000_FFFF_0102_0304)
+        #expect(Self.ip("1::") == IPAddress(high: 0x0001_0000_0000_0000, low: 0, isV4: false))
+        #expect(Self.ip("1:2:3:4:5:6:7:8")?.low == 0x0005_0006_0007_0008)
         for bad in ["1:::2", "1::2::3", ":1", "1:", "12345::", "1.2.3.4.5", "256.1.1.1", "::g", "", "1:2:3:4:5:6:7:8::"] {
-            #expect(ip(bad) == nil, "\(bad)")
+            #expect(Self.ip(bad) == nil, "\(bad)")
         }
     }
 

@@ -25,4 +25,19 @@ public struct SeededRandom: RandomNumberGenerator {
     public mutating func sample<T>(_ values: [T], _ count: Int) -> [T] {
         Array(values.shuffled(using: &self).prefix(count))
     }
+
+    /// `text` with one to three byte edits (replace, insert, delete), the new
+    /// bytes drawn from `alphabet`: near misses of valid inputs for parsers.
+    public mutating func mutate(_ text: String, alphabet: [UInt8]) -> String {
+        var bytes = Array(text.utf8)
+        for _ in 0..<(1 + next() % 3) {
+            let at = Int(next() % UInt64(bytes.count + 1))
+            switch next() % 3 {
+            case 0 where at < bytes.count: bytes[at] = alphabet[Int(next() % UInt64(alphabet.count))]
+            case 1: bytes.insert(alphabet[Int(next() % UInt64(alphabet.count))], at: at)
+            default: if at < bytes.count { bytes.remove(at: at) }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
