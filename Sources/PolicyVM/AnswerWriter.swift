@@ -8,17 +8,17 @@ enum AnswerWriter {
     static let defaultReason: StaticString = "no policy allows the request"
     static let noScopeReason: StaticString = "none of the requested scopes is granted"
 
-    static func write(_ s: EvaluatorState, into out: inout [UInt8]) {
+    static func write(_ s: EvaluatorState, into out: inout ByteSink) {
         // unowned(unsafe): the state keeps the program alive; a strong local
         // would retain the one program every core shares, once per answer.
         unowned(unsafe) let p = s.program
         let texts = s.texts
         let r = s.result
-        append(&out, r.decision == .allow ? "\"decision\":\"allow\",\"policies\":" : "\"decision\":\"deny\",\"policies\":")
+        out.append(r.decision == .allow ? "\"decision\":\"allow\",\"policies\":" : "\"decision\":\"deny\",\"policies\":")
         writePolicies(s, into: &out)
-        append(&out, ",\"controls\":")
+        out.append(",\"controls\":")
         writeControls(s, into: &out)
-        append(&out, ",\"reasons\":[")
+        out.append(",\"reasons\":[")
         switch r.reasons {
         case .none: break
         case .policies: appendList(r.policies, r.policyCount, into: &out, texts.reason)
@@ -26,40 +26,40 @@ enum AnswerWriter {
         case .noScopeGranted: appendQuoted(&out, noScopeReason)
         case .invalidRequest: appendQuoted(&out, invalidReason)
         }
-        append(&out, "],\"report_only\":")
+        out.append("],\"report_only\":")
         writeReportOnly(s, into: &out)
-        append(&out, ",\"errors\":[")
+        out.append(",\"errors\":[")
         if let invalid = s.invalid {
-            var w = JSONWriter(out)
+            var w = JSONWriter()
             w.errorObject(policy: nil, code: EvaluationErrorCode.invalidRequest.rawValue, path: s.invalidPath,
                           message: invalid.message)
-            out = w.bytes
+            w.bytes.withUnsafeBufferPointer { out.append(bytes: $0) }
         }
         for i in 0..<s.errorCount {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             let policy = Int(s.errorPolicies[i])
-            append(&out, "{\"policy\":")
-            out.append(contentsOf: texts.name(policy))
-            append(&out, ",\"code\":\"")
+            out.append("{\"policy\":")
+            out.append(bytes: texts.name(policy))
+            out.append(",\"code\":\"")
             var code = s.errors[i].code.rawValue
-            code.withUTF8 { out.append(contentsOf: $0) }
-            append(&out, "\",\"message\":")
+            code.withUTF8 { out.append(bytes: $0) }
+            out.append("\",\"message\":")
             var message = errorMessage(s.errors[i], p)
             message.withUTF8 { JSONWriter.appendEscaped($0, to: &out) }
             out.append(UInt8(ascii: "}"))
         }
-        append(&out, "],\"warnings\":[")
+        out.append("],\"warnings\":[")
         for i in 0..<s.frame.warningCount {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             var message = warning(s, i)
             message.withUTF8 { JSONWriter.appendEscaped($0, to: &out) }
         }
-        append(&out, "],\"policyset\":")
-        out.append(contentsOf: s.hashJSON)
+        out.append("],\"policyset\":")
+        out.append(bytes: s.hashJSON)
     }
 
     /// The `policies` array: `["a","b"]`.
-    static func writePolicies(_ s: EvaluatorState, into out: inout [UInt8]) {
+    static func writePolicies(_ s: EvaluatorState, into out: inout ByteSink) {
         out.append(UInt8(ascii: "["))
         appendList(s.result.policies, s.result.policyCount, into: &out, s.texts.name)
         out.append(UInt8(ascii: "]"))
@@ -67,62 +67,57 @@ enum AnswerWriter {
 
     /// The pre-rendered names (or reasons) of `count` policies, comma-separated.
     @inline(__always)
-    private static func appendList(_ policies: UnsafeMutablePointer<Int32>, _ count: Int, into out: inout [UInt8],
+    private static func appendList(_ policies: UnsafeMutablePointer<Int32>, _ count: Int, into out: inout ByteSink,
                                    _ text: (Int) -> UnsafeBufferPointer<UInt8>) {
         for i in 0..<count {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: text(Int(policies[i])))
+            out.append(bytes: text(Int(policies[i])))
         }
     }
 
     /// The `controls` object, or `null` when none are granted.
-    static func writeControls(_ s: EvaluatorState, into out: inout [UInt8]) {
+    static func writeControls(_ s: EvaluatorState, into out: inout ByteSink) {
         let r = s.result
-        guard r.hasControls else { return append(&out, "null") }
-        append(&out, "{\"token_lifetime_s\":")
-        if r.lifetime == .min { append(&out, "null") } else { JSONWriter.appendInt(r.lifetime, to: &out) }
-        append(&out, ",\"scopes\":[")
+        guard r.hasControls else { return out.append("null") }
+        out.append("{\"token_lifetime_s\":")
+        if r.lifetime == .min { out.append("null") } else { JSONWriter.appendInt(r.lifetime, to: &out) }
+        out.append(",\"scopes\":[")
         for i in 0..<r.scopeCount {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             let cell = s.frame.elements[Int(r.scopes[i])]
             JSONWriter.appendEscaped(s.lookup.bytes(cell, frame: s.frame.bytes), to: &out)
         }
-        append(&out, "],\"require\":[")
+        out.append("],\"require\":[")
         for i in 0..<r.requireCount {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             JSONWriter.appendEscaped(s.lookup.bytes(Int64(r.require[i])), to: &out)
         }
-        append(&out, "]}")
+        out.append("]}")
     }
 
     /// The `report_only` array: `[{"policy":"a","would":"deny"}]`.
-    static func writeReportOnly(_ s: EvaluatorState, into out: inout [UInt8]) {
+    static func writeReportOnly(_ s: EvaluatorState, into out: inout ByteSink) {
         let r = s.result
         out.append(UInt8(ascii: "["))
         for i in 0..<r.reportOnlyCount {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             let policy = Int(r.reportOnly[i])
-            append(&out, "{\"policy\":")
-            out.append(contentsOf: s.texts.name(policy))
-            append(&out, ",\"would\":")
+            out.append("{\"policy\":")
+            out.append(bytes: s.texts.name(policy))
+            out.append(",\"would\":")
             switch EffectKind(rawValue: s.columns.effects[policy]) ?? .deny {
-            case .allow: append(&out, "\"allow\"}")
-            case .deny: append(&out, "\"deny\"}")
-            case .limit: append(&out, "\"limit\"}")
+            case .allow: out.append("\"allow\"}")
+            case .deny: out.append("\"deny\"}")
+            case .limit: out.append("\"limit\"}")
             }
         }
         out.append(UInt8(ascii: "]"))
     }
 
-    @inline(__always)
-    private static func append(_ out: inout [UInt8], _ text: StaticString) {
-        text.withUTF8Buffer { out.append(contentsOf: $0) }
-    }
-
     /// A fixed reason as a JSON string (none needs escaping).
-    private static func appendQuoted(_ out: inout [UInt8], _ text: StaticString) {
+    private static func appendQuoted(_ out: inout ByteSink, _ text: StaticString) {
         out.append(UInt8(ascii: "\""))
-        append(&out, text)
+        out.append(text)
         out.append(UInt8(ascii: "\""))
     }
 

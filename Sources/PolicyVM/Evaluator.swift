@@ -40,23 +40,36 @@ public struct Evaluator {
     /// Appends the answer's fields without surrounding braces, in SEMANTICS.md's order:
     /// "decision":…,"policies":[…],"controls":…,"reasons":[…],"report_only":[…],"errors":[…],"warnings":[…],"policyset":"sha256:…"
     public func writeAnswerFields(into buffer: inout [UInt8]) {
-        AnswerWriter.write(state, into: &buffer)
+        buffer.append(contentsOf: answerFields().assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The answer's fields, as `writeAnswerFields` appends them, in this
+    /// evaluator's own buffer: valid until the next call that renders.
+    public func answerFields() -> UnsafeRawBufferPointer {
+        render { AnswerWriter.write($0, into: &$1) }
     }
 
     /// Pieces of the answer, for comparing answers without rendering them
-    /// whole (replay): the `policies` array, exactly as `writeAnswerFields` writes it…
-    public func writePolicies(into buffer: inout [UInt8]) {
-        AnswerWriter.writePolicies(state, into: &buffer)
+    /// whole (replay), valid like `answerFields`: the `policies` array…
+    public func policiesJSON() -> UnsafeRawBufferPointer {
+        render { AnswerWriter.writePolicies($0, into: &$1) }
     }
 
     /// …the `controls` object or `null`…
-    public func writeControls(into buffer: inout [UInt8]) {
-        AnswerWriter.writeControls(state, into: &buffer)
+    public func controlsJSON() -> UnsafeRawBufferPointer {
+        render { AnswerWriter.writeControls($0, into: &$1) }
     }
 
     /// …and the `report_only` array.
-    public func writeReportOnly(into buffer: inout [UInt8]) {
-        AnswerWriter.writeReportOnly(state, into: &buffer)
+    public func reportOnlyJSON() -> UnsafeRawBufferPointer {
+        render { AnswerWriter.writeReportOnly($0, into: &$1) }
+    }
+
+    @inline(__always)
+    private func render(_ write: (EvaluatorState, inout ByteSink) -> Void) -> UnsafeRawBufferPointer {
+        state.rendered.removeAll()
+        write(state, &state.rendered)
+        return state.rendered.bytes
     }
 
     /// The policies the last answer names in `policies`, as indices into the
@@ -124,6 +137,8 @@ final class EvaluatorState {
     var result = CombinedResult(policyCount: 0)
     var invalid: DecodeFailure?
     var invalidPath = ""
+    /// The last rendered answer (or piece of one).
+    var rendered = ByteSink(capacity: 1024)
 
     init(_ program: Program, hashJSON: [UInt8]) {
         self.program = program
@@ -173,6 +188,7 @@ final class EvaluatorState {
         vm.deinitialize(count: 1)
         vm.deallocate()
         trace?.deallocate()
+        rendered.deallocate()
     }
 
     func decide(json: UnsafeRawBufferPointer, now: Int64, trace tracing: Bool) -> Outcome {

@@ -36,10 +36,10 @@ struct JSONWriter {
     }
 
     /// Quotes and escapes UTF-8 bytes into `out`.
-    static func appendEscaped(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    static func appendEscaped<Out: JSONBytes>(_ text: UnsafeBufferPointer<UInt8>, to out: inout Out) {
         out.append(UInt8(ascii: "\""))
         if needsNoEscape(text) {
-            out.append(contentsOf: text)
+            out.append(bytes: text)
         } else {
             appendEscapedBytes(text, to: &out)
         }
@@ -59,7 +59,7 @@ struct JSONWriter {
         return true
     }
 
-    private static func appendEscapedBytes(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    private static func appendEscapedBytes<Out: JSONBytes>(_ text: UnsafeBufferPointer<UInt8>, to out: inout Out) {
         for byte in text {
             switch byte {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(byte)
@@ -80,7 +80,7 @@ struct JSONWriter {
         }
     }
 
-    static func appendInt(_ value: Int64, to out: inout [UInt8]) {
+    static func appendInt<Out: JSONBytes>(_ value: Int64, to out: inout Out) {
         if value < 0 {
             out.append(UInt8(ascii: "-"))
             appendUnsigned(value.magnitude, to: &out)
@@ -89,7 +89,7 @@ struct JSONWriter {
         }
     }
 
-    private static func appendUnsigned(_ value: UInt64, to out: inout [UInt8]) {
+    private static func appendUnsigned<Out: JSONBytes>(_ value: UInt64, to out: inout Out) {
         // 20 digits cover UInt64; a tuple keeps the digits off the heap.
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         var count = 0

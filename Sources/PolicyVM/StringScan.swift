@@ -36,4 +36,16 @@ public enum StringScan {
         let y = x ^ (ones &* UInt64(byte))
         return (y &- ones) & ~y & highs
     }
+
+    /// Whether all eight bytes of `x` are lowercase hexadecimal digits (`0-9`, `a-f`).
+    @inlinable @inline(__always)
+    public static func allLowerHex(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        guard x & highs == 0 else { return false }
+        // Every byte is below 0x80, so adding 0x80 - lo sets a byte's high bit
+        // exactly when the byte is at least lo, and carries into no other byte.
+        let from0 = (x &+ ones &* 0x50) & highs, past9 = (x &+ ones &* 0x46) & highs
+        let fromA = (x &+ ones &* 0x1F) & highs, pastF = (x &+ ones &* 0x19) & highs
+        return (from0 & ~past9) | (fromA & ~pastF) == highs
+    }
 }

@@ -8,8 +8,6 @@ import PolicyVM
 struct ReplayWorker {
     private var new: Evaluator
     private var old: Evaluator?
-    private var newBuffer: [UInt8] = []
-    private var oldBuffer: [UInt8] = []
     private let configuration: ReplayConfiguration
     /// Raw `report_only` arrays of the new and the old answers, counted.
     private(set) var reportOnlyNew = ByteCounter()
@@ -19,8 +17,6 @@ struct ReplayWorker {
         self.configuration = configuration
         new = Evaluator(configuration.policies)
         old = configuration.baseline.map { Evaluator($0) }
-        newBuffer.reserveCapacity(4096)
-        oldBuffer.reserveCapacity(4096)
     }
 
     /// Replays every line of a batch; line numbers in the result are 1-based within the batch.
@@ -134,11 +130,7 @@ struct ReplayWorker {
                                       spans: FieldSpans) -> Bool {
         countReportOnly(alsoRecorded: false)
         if let oldOutcome {
-            if old!.reportOnlyCount > 0 {
-                oldBuffer.removeAll(keepingCapacity: true)
-                old!.writeReportOnly(into: &oldBuffer)
-                oldBuffer.withUnsafeBytes { reportOnlyOld.add($0) }
-            }
+            if old!.reportOnlyCount > 0 { reportOnlyOld.add(old!.reportOnlyJSON()) }
             return newOutcome == oldOutcome && sameAsBaseline(.policies) && sameAsBaseline(.controls)
         }
         if spans.reportOnly.isPresent, !JSONScanner.equal(line, spans.reportOnly, "[]") {
@@ -152,63 +144,55 @@ struct ReplayWorker {
     /// known to be the same bytes, the recorded ones too).
     private mutating func countReportOnly(alsoRecorded: Bool) {
         guard new.reportOnlyCount > 0 else { return }
-        newBuffer.removeAll(keepingCapacity: true)
-        new.writeReportOnly(into: &newBuffer)
-        newBuffer.withUnsafeBytes { bytes in
-            reportOnlyNew.add(bytes)
-            if alsoRecorded { reportOnlyOld.add(bytes) }
-        }
+        let bytes = new.reportOnlyJSON()
+        reportOnlyNew.add(bytes)
+        if alsoRecorded { reportOnlyOld.add(bytes) }
     }
 
     /// When `line[from...]` is `,` + the new answer's fields as the server
     /// logs them + `}`, with any policy-set hash, returns the index of that
     /// closing brace: the recorded answer is the new one.
-    private mutating func tailMatchesAnswer(_ line: UnsafeRawBufferPointer, from: Int) -> Int? {
-        newBuffer.removeAll(keepingCapacity: true)
-        newBuffer.append(UInt8(ascii: ","))
-        new.writeAnswerFields(into: &newBuffer)
+    private func tailMatchesAnswer(_ line: UnsafeRawBufferPointer, from: Int) -> Int? {
+        let answer = new.answerFields()
         // The fields end with the hash string: `"sha256:` + 64 hex digits + `"`.
         let hashLength = 73
-        let fields = newBuffer.count - hashLength
+        let fields = answer.count - hashLength
         var closing = line.count - 1
         while closing > from, line[closing] == 0x20 || line[closing] == 0x09 { closing -= 1 }
-        guard fields > 0, closing - from == newBuffer.count, line[closing] == UInt8(ascii: "}"),
-              newBuffer.withUnsafeBytes({ memcmp($0.baseAddress!, line.baseAddress! + from, fields) }) == 0
+        guard fields > 0, closing - from == answer.count + 1, line[from] == UInt8(ascii: ","),
+              line[closing] == UInt8(ascii: "}"), memcmp(answer.baseAddress!, line.baseAddress! + from + 1, fields) == 0
         else { return nil }
-        let hash = line.baseAddress! + from + fields
+        let hash = line.baseAddress! + from + 1 + fields
         let prefix: StaticString = "\"sha256:"
         guard memcmp(hash, prefix.utf8Start, 8) == 0, hash.load(fromByteOffset: hashLength - 1, as: UInt8.self) == 0x22
         else { return nil }
-        for i in 8..<(hashLength - 1) {
-            let c = hash.load(fromByteOffset: i, as: UInt8.self)
-            guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return nil }
+        for word in stride(from: 8, to: hashLength - 1, by: 8)
+        where !StringScan.allLowerHex(hash.loadUnaligned(fromByteOffset: word, as: UInt64.self)) {
+            return nil
         }
         return closing
     }
 
     private enum Piece { case policies, controls }
 
-    private static func write(_ piece: Piece, of evaluator: Evaluator, into buffer: inout [UInt8]) {
-        buffer.removeAll(keepingCapacity: true)
+    private static func render(_ piece: Piece, of evaluator: Evaluator) -> UnsafeRawBufferPointer {
         switch piece {
-        case .policies: evaluator.writePolicies(into: &buffer)
-        case .controls: evaluator.writeControls(into: &buffer)
+        case .policies: evaluator.policiesJSON()
+        case .controls: evaluator.controlsJSON()
         }
     }
 
     /// Whether the new and the baseline answers write this piece alike.
-    private mutating func sameAsBaseline(_ piece: Piece) -> Bool {
-        Self.write(piece, of: new, into: &newBuffer)
-        Self.write(piece, of: old!, into: &oldBuffer)
-        return newBuffer == oldBuffer
+    private func sameAsBaseline(_ piece: Piece) -> Bool {
+        let a = Self.render(piece, of: new), b = Self.render(piece, of: old!)
+        return a.count == b.count && memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
     }
 
     /// Whether the line's span holds exactly this piece of the new answer.
-    private mutating func recorded(_ line: UnsafeRawBufferPointer, _ span: ByteSpan, equals piece: Piece) -> Bool {
+    private func recorded(_ line: UnsafeRawBufferPointer, _ span: ByteSpan, equals piece: Piece) -> Bool {
         guard span.isPresent else { return false }
-        Self.write(piece, of: new, into: &newBuffer)
-        return newBuffer.count == span.count
-            && newBuffer.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + span.start, span.count) } == 0
+        let bytes = Self.render(piece, of: new)
+        return bytes.count == span.count && memcmp(bytes.baseAddress!, line.baseAddress! + span.start, span.count) == 0
     }
 
     @inline(never)

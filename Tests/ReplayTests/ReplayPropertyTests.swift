@@ -53,6 +53,28 @@ struct ReplayPropertyTests {
         }
     }
 
+    /// The recorded hash takes no part in the comparison: a well-formed hash
+    /// of another set takes the quick path, and a malformed one (uppercase,
+    /// short, not hexadecimal, not a string) the full one; all alike unchanged.
+    @Test func theRecordedPolicySetHashDoesNotMatter() throws {
+        let folder = try TemporaryFolder()
+        var random = SeededRandom(seed: 21)
+        let set = try Self.compile(Generator.policySet(&random, policies: 10), in: folder, name: "set")
+        let original = try String(contentsOfFile: try Self.writeLog(set, seed: 22, count: 600, in: folder), encoding: .utf8)
+        let hash = "\"\(set.hash)\""
+        #expect(original.contains(hash))
+        let other = "\"sha256:" + String(repeating: "0123456789abcdef", count: 4) + "\""
+        for replacement in [other, hash.uppercased(), "\"sha256:00\"", other.replacingOccurrences(of: "f", with: "g"),
+                            "\"sha256:" + String(repeating: "é", count: 32) + "\"", "null", "7"] {
+            let log = try folder.write("edited.jsonl", original.replacingOccurrences(of: hash, with: replacement))
+            let report = try ReplayRunner.run(ReplayConfiguration(policies: set, baseline: nil, logs: [log], jobs: 2,
+                                                                  batchBytes: 8192))
+            #expect(report.requests == 600, "\(replacement)")
+            #expect(report.unchanged == 600, "\(replacement)")
+            #expect(report.unreadable == 0, "\(replacement): \(report.badLines.prefix(1))")
+        }
+    }
+
     /// The recorded path (scan the log's answer) and the baseline path (decide
     /// again with the old set) must agree on every count, cause and example;
     /// and the report must not depend on the thread count or batch size.
