@@ -151,8 +151,10 @@ struct ReplayWorker {
 
     /// When `line[from...]` is `,` + the new answer's fields as the server
     /// logs them + `}`, with any policy-set hash, returns the index of that
-    /// closing brace: the recorded answer is the new one.
-    private func tailMatchesAnswer(_ line: UnsafeRawBufferPointer, from: Int) -> Int? {
+    /// closing brace: the recorded answer is the new one. (`mutating` though
+    /// it changes nothing: called from the scan's closure, a non-mutating
+    /// method copies the whole worker, nine retains, for every line.)
+    private mutating func tailMatchesAnswer(_ line: UnsafeRawBufferPointer, from: Int) -> Int? {
         let answer = new.answerFields()
         // The fields end with the hash string: `"sha256:` + 64 hex digits + `"`.
         let hashLength = 73
