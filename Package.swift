@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PolicyLanguage", targets: ["PolicyLanguage"]),
         .library(name: "PolicyVM", targets: ["PolicyVM"]),
         .library(name: "DecisionClient", targets: ["DecisionClient"]),
+        .library(name: "DecisionServer", targets: ["DecisionServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -8,6 +8,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "Agate", path: ".."),
+        // The versions the root package pins; FuzzProtocol drives the server's pipeline with them.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -17,6 +20,16 @@ let package = Package(
         .executableTarget(
             name: "FuzzDecoder",
             dependencies: [.product(name: "PolicyVM", package: "Agate")]
+        ),
+        .executableTarget(
+            name: "FuzzProtocol",
+            dependencies: [
+                .product(name: "DecisionServer", package: "Agate"),
+                .product(name: "PolicyVM", package: "Agate"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

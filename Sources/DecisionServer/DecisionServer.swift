@@ -96,6 +96,12 @@ public final class DecisionServer: Sendable {
         self.services.store.reload(trigger: trigger)
     }
 
+    /// Sets `channel` up as an accepted connection is set up, for driving the
+    /// protocol without a socket (the fuzz harness uses an `EmbeddedChannel`).
+    public func initializeConnection(_ channel: any Channel) throws {
+        try self.initialize(channel)
+    }
+
     /// Runs on the new channel's event loop before any byte is read.
     private func initialize(_ channel: any Channel) throws {
         let credentials = PeerCredentials.of(channel)

@@ -134,7 +134,7 @@ final class EvaluatorState {
     /// Explain mode: executed tests per candidate.
     var trace: UnsafeMutablePointer<TraceEntry>?
     var traces: [[TraceEntry]] = []
-    var result = CombinedResult(policyCount: 0)
+    var result: CombinedResult
     var invalid: DecodeFailure?
     var invalidPath = ""
     /// The last rendered answer (or piece of one).
