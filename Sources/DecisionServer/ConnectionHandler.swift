@@ -37,9 +37,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The connection ended while the session was away: retire when it is back.
     private var retireWhenBack = false
 
-    init(services: ServerServices, peer: PeerCredentials?) {
+    init(services: ServerServices, peer: PeerCredentials?, stats: WorkerStats) {
         self.services = services
-        self.session = ConnectionSession(services: services, peer: peer)
+        self.session = ConnectionSession(services: services, peer: peer, worker: stats)
         self.splitter = LineSplitter(maximumLineLength: services.configuration.maximumLineLength)
     }
 
@@ -254,7 +254,6 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard !self.sessionAway else { self.retireWhenBack = true; return }
         self.retired = true
         self.session.flushCounts()
-        self.services.stats.retire(self.session.worker)
     }
 }
 

@@ -3,7 +3,7 @@ import PolicyVM
 
 /// The state one connection keeps between batches: its evaluator (scratch
 /// memory, never shared across threads), the snapshot it evaluates against,
-/// and its statistics.
+/// and its batch's counts (folded into its event loop's statistics).
 struct ConnectionSession {
     let services: ServerServices
     let peer: PeerCredentials?
@@ -30,12 +30,12 @@ struct ConnectionSession {
         var errors: [String: UInt64] = [:]
     }
 
-    init(services: ServerServices, peer: PeerCredentials?) {
+    init(services: ServerServices, peer: PeerCredentials?, worker: WorkerStats) {
         self.services = services
         self.logging = services.log != nil
         self.identityStore = services.configuration.identity != nil
         self.peer = peer
-        self.worker = services.stats.register()
+        self.worker = worker
     }
 
     /// What one batch produced.

@@ -115,7 +115,8 @@ public final class DecisionServer: Sendable {
             try pipeline.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(idle * 1000))))
             try pipeline.addHandler(IdleCloser())
         }
-        try pipeline.addHandler(ConnectionHandler(services: self.services, peer: credentials))
+        try pipeline.addHandler(ConnectionHandler(services: self.services, peer: credentials,
+                                                  stats: self.services.stats.worker(for: channel.eventLoop)))
     }
 
     private func refusalLine(_ refusal: ConnectionRegistry.Refusal) -> [UInt8] {

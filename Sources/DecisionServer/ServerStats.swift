@@ -1,8 +1,9 @@
 import Histogram
+import NIOCore
 import Synchronization
 
-/// Counters of one connection: written by its task under an uncontended lock
-/// once per batch, read by `stats` under the same lock.
+/// Counters of one event loop's connections: written under a lock (taken by
+/// one thread, the loop's, but for `stats` and token issuance) once per batch.
 final class WorkerStats: Sendable {
     struct Counters {
         var allow: UInt64 = 0
@@ -25,34 +26,26 @@ final class WorkerStats: Sendable {
     let counters = Mutex(Counters())
 }
 
-/// Every worker's counters, merged on demand for `stats`.
+/// Every event loop's counters, merged on demand for `stats`. One set per
+/// loop, not per connection: a latency histogram is 27,600 buckets (220 KB),
+/// so a thousand connections would have held 220 MB, and `stats` merged them all.
 final class ServerStats: Sendable {
-    private struct State {
-        var workers: [ObjectIdentifier: WorkerStats] = [:]
-        /// Counters of connections that have closed.
-        var retired = WorkerStats.Counters()
-    }
+    private let workers = Mutex([ObjectIdentifier: WorkerStats]())
 
-    private let state = Mutex(State())
-
-    func register() -> WorkerStats {
-        let worker = WorkerStats()
-        self.state.withLock { $0.workers[ObjectIdentifier(worker)] = worker }
-        return worker
-    }
-
-    func retire(_ worker: WorkerStats) {
-        let counters = worker.counters.withLock { $0 }
-        self.state.withLock { state in
-            state.workers.removeValue(forKey: ObjectIdentifier(worker))
-            state.retired.merge(counters)
+    /// The counters of the connections served by `loop`.
+    func worker(for loop: any EventLoop) -> WorkerStats {
+        self.workers.withLock { workers in
+            if let worker = workers[ObjectIdentifier(loop)] { return worker }
+            let worker = WorkerStats()
+            workers[ObjectIdentifier(loop)] = worker
+            return worker
         }
     }
 
     /// All counters so far, merged.
     func merged() -> WorkerStats.Counters {
-        let (workers, retired) = self.state.withLock { (Array($0.workers.values), $0.retired) }
-        var total = retired
+        let workers = self.workers.withLock { Array($0.values) }
+        var total = WorkerStats.Counters()
         for worker in workers {
             let counters = worker.counters.withLock { $0 }
             total.merge(counters)

@@ -45,6 +45,36 @@ import Testing
         #expect(server.stop() == 0)
     }
 
+    /// Connections share their event loop's counters: what closed
+    /// connections answered stays counted, once, beside the open ones.
+    @Test func statsKeepTheCountsOfClosedConnections() async throws {
+        let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
+        defer { server.cleanUp() }
+        let perConnection = ServeFixtures.requests.count
+        for _ in 0..<12 {
+            let client = try await DecisionClient.connect(socketPath: server.socket)
+            #expect(try await client.evaluate(batch: ServeFixtures.requests).count == perConnection)
+            await client.close()
+        }
+        let open = try await DecisionClient.connect(socketPath: server.socket)
+        #expect(try await open.evaluate(batch: ServeFixtures.requests).count == perConnection)
+        let observer = try await DecisionClient.connect(socketPath: server.socket)
+        var decisions = 0, latencies = 0
+        for _ in 0..<500 {
+            let stats = ServeFixtures.object(try await observer.stats())
+            decisions = (stats?["decisions"] as? [String: Any])?["total"] as? Int ?? -1
+            latencies = (stats?["latency_us"] as? [String: Any])?["count"] as? Int ?? -1
+            if decisions == 13 * perConnection && latencies >= decisions { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(decisions == 13 * perConnection)
+        // Every answered line records its latency; the observer's `stats` lines count too.
+        #expect(latencies >= decisions && latencies <= decisions + 500)
+        await open.close()
+        await observer.close()
+        #expect(server.stop() == 0)
+    }
+
     @Test func pipelinedAnswersKeepTheirOrder() async throws {
         let server = try ServerUnderTest.start(policyFiles: ["main.agate": ServeFixtures.policySet], withLog: false)
         defer { server.cleanUp() }
