@@ -141,6 +141,8 @@ extension ConnectionSession {
         case .allow: self.local.allow += 1
         case .deny: self.local.deny += 1
         }
+        // The answer is the evaluator's last decision: count its policies as `evaluate` does.
+        self.local.policyHits?.count(evaluator.matchedPolicies)
         guard self.logging else { return }
         self.loggedLines += 1
         var fields: [UInt8] = []

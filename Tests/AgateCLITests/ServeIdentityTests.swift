@@ -83,6 +83,16 @@ import Testing
         #expect(claims.aud.value == ["https://finance.contoso.com"])
         #expect(claims.scp == ["Reports.Read"])
         #expect(claims.blueprint == "finance-reporting")
+        // `stats` counts a token's decision and its policies like an evaluate's.
+        var stats: [String: Any] = [:]
+        for attempt in 0..<200 {
+            client.send(#"{"id":"s\#(attempt)","op":"stats"}"# + "\n")
+            stats = IdentityCLI.json(client.readLines(1).first ?? "")
+            if (stats["policies"] as? [String: Int])?["finance_reads"] == 1 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect((stats["policies"] as? [String: Int]) == ["finance_reads": 1])
+        #expect((stats["decisions"] as? [String: Int])?["allow"] == 1)
 
         // A caller claiming another blueprint gets the record's.
         let claimed = evaluate(2, subject: #"{"id":"promo-bot","kind":"agent","blueprint":"finance-reporting"}"#)
