@@ -206,20 +206,8 @@ struct VM {
                     guard let x = load(a), let set = load(UInt16(truncatingIfNeeded: w >> 32)) else {
                         status = .errored; break execute
                     }
-                    let type = UInt8(truncatingIfNeeded: w >> 12) & 0xF
-                    if type == TypeCode.string, x.a >= 0, set.a == 0 {
-                        // An interned string in a request set (`"g" in subject.groups`): ids alone decide.
-                        result = false
-                        var i = Int(set.b)
-                        let end = i &+ Int(set.c)
-                        while i < end {
-                            if elements[i].a == x.a { result = true; break }
-                            i &+= 1
-                        }
-                    } else {
-                        result = VM.setContains(set, x, type: type, elements: elements, setCells: setCells, sets: sets,
-                                                frame: frameBytes)
-                    }
+                    result = VM.setContains(set, x, type: UInt8(truncatingIfNeeded: w >> 12) & 0xF,
+                                            elements: elements, setCells: setCells, sets: sets, frame: frameBytes)
                 case .like:
                     guard let x = load(a) else { status = .errored; break execute }
                     result = hot.like(Int(c), x, frame: frameBytes)
@@ -355,9 +343,30 @@ struct VM {
         set.a == 0 ? elements[Int(set.b) + i] : setCells[Int(sets[Int(set.b)].start) + i]
     }
 
+    /// Whether `set` holds `x`. An interned string in a request set
+    /// (`"g" in subject.groups`) is found by id alone, inline: an element with
+    /// its bytes has its id too.
+    @inline(__always)
     static func setContains(_ set: Cell, _ x: Cell, type: UInt8, elements: UnsafePointer<Cell>,
                             setCells: UnsafePointer<Cell>, sets: UnsafePointer<TableRange>,
                             frame: UnsafePointer<UInt8>) -> Bool {
+        guard type == TypeCode.string, x.a >= 0, set.a == 0 else {
+            return setContainsByValue(set, x, type: type, elements: elements, setCells: setCells, sets: sets,
+                                      frame: frame)
+        }
+        var i = Int(set.b)
+        let end = i &+ Int(set.c)
+        while i < end {
+            if elements[i].a == x.a { return true }
+            i &+= 1
+        }
+        return false
+    }
+
+    /// `setContains` element by element, by `valuesEqual`.
+    private static func setContainsByValue(_ set: Cell, _ x: Cell, type: UInt8, elements: UnsafePointer<Cell>,
+                                           setCells: UnsafePointer<Cell>, sets: UnsafePointer<TableRange>,
+                                           frame: UnsafePointer<UInt8>) -> Bool {
         var i = 0
         while i < Int(set.c) {
             if valuesEqual(element(set, i, elements: elements, setCells: setCells, sets: sets), x, type: type,

@@ -8,17 +8,9 @@ import Testing
 /// the same bytes: the server logs the first and replay compares against it.
 @Suite struct AnswerRenderingTests {
     @Test func renderedAnswerIsTheAnswersJSON() {
-        var answers = 0
-        for seed in UInt64(20_000)..<20_040 {
-            var generator = PolicyGenerator(seed: seed)
-            let generated = generator.generate(policies: 8)
-            guard var pair = DifferentialPair(source: generated.source) else { continue }
-            var requests = RequestGenerator(seed: seed, schedules: generated.schedules)
-            for _ in 0..<100 {
-                _ = pair.evaluator.decide(json: Array(requests.request().json().utf8), now: DifferentialPair.now)
-                Self.expectRenderedAlike(pair.evaluator, "seed \(seed)")
-                answers += 1
-            }
+        let answers = DifferentialPair.forEachGenerated(seeds: 20_000..<20_040) { pair, request, seed in
+            _ = pair.evaluator.decide(json: Array(request.json().utf8), now: DifferentialPair.now)
+            Self.expectRenderedAlike(pair.evaluator, "seed \(seed)")
         }
         #expect(answers > 3_000)
     }

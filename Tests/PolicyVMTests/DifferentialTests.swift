@@ -98,6 +98,26 @@ struct DifferentialPair {
     /// The clock for requests without `time`.
     static let now: Int64 = 1_790_000_000
 
+    /// For each seed whose generated set of `policies` policies compiles, the
+    /// pair and `requests` requests generated for it, in turn. Returns how
+    /// many requests ran.
+    @discardableResult
+    static func forEachGenerated(seeds: Range<UInt64>, policies: Int = 8, requests: Int = 100,
+                                 _ body: (inout DifferentialPair, Request, UInt64) -> Void) -> Int {
+        var count = 0
+        for seed in seeds {
+            var generator = PolicyGenerator(seed: seed)
+            let generated = generator.generate(policies: policies)
+            guard var pair = DifferentialPair(source: generated.source) else { continue }
+            var requestGenerator = RequestGenerator(seed: seed, schedules: generated.schedules)
+            for _ in 0..<requests {
+                body(&pair, requestGenerator.request(), seed)
+                count += 1
+            }
+        }
+        return count
+    }
+
     init?(source: String) {
         guard let checked = PolicyFrontend.check(source).policySet,
               let compiled = try? CompiledPolicySet.compile(checked) else { return nil }

@@ -13,18 +13,10 @@ struct PropertyTests {
     /// Every error, on any request, is one of the four dynamic kinds, in both the VM
     /// and the oracle (whose own type assertions would show as `internal_type_error`).
     @Test func onlyDynamicErrorsHappen() {
-        var requests = 0
-        for seed in UInt64(10_000)..<10_120 {
-            var generator = PolicyGenerator(seed: seed)
-            let generated = generator.generate(policies: 8)
-            guard var pair = DifferentialPair(source: generated.source) else { continue }
-            var requestGenerator = RequestGenerator(seed: seed, schedules: generated.schedules)
-            for _ in 0..<100 {
-                let (expected, got) = pair.compare(json: requestGenerator.request().json())
-                requests += 1
-                for error in got.errors + expected.errors {
-                    #expect(Self.dynamicCodes.contains(error.code), "seed \(seed): \(error.code) in \(error.policy ?? "-")")
-                }
+        let requests = DifferentialPair.forEachGenerated(seeds: 10_000..<10_120) { pair, request, seed in
+            let (expected, got) = pair.compare(json: request.json())
+            for error in got.errors + expected.errors {
+                #expect(Self.dynamicCodes.contains(error.code), "seed \(seed): \(error.code) in \(error.policy ?? "-")")
             }
         }
         #expect(requests > 10_000)
@@ -34,27 +26,19 @@ struct PropertyTests {
     /// `absent_attribute` (reading an attribute) and `regex_limit` can happen:
     /// never `absent_signal`, never `attribute_type`.
     @Test func completeRequestsOnlyMissAttributes() {
-        var checkedRequests = 0
-        for seed in UInt64(20_000)..<20_120 {
-            var generator = PolicyGenerator(seed: seed)
-            let generated = generator.generate(policies: 8)
-            guard var pair = DifferentialPair(source: generated.source) else { continue }
-            var requestGenerator = RequestGenerator(seed: seed, schedules: generated.schedules)
-            for _ in 0..<100 {
-                var request = requestGenerator.request()
-                request.subject.blueprint = request.subject.blueprint ?? "bp"
-                request.subject.sponsor = request.subject.sponsor ?? "s@contoso.com"
-                request.subject.created = request.subject.created ?? request.time - 3600
-                request.country = request.country ?? "GB"
-                if request.onBehalfOf.isEmpty { request.onBehalfOf = [.init(id: "user-7", kind: .user)] }
-                request.subject.attributes = [:]
-                request.context = [:]
-                let (expected, got) = pair.compare(json: request.json())
-                checkedRequests += 1
-                for error in got.errors + expected.errors {
-                    #expect(error.code == "absent_attribute" || error.code == "regex_limit",
-                            "seed \(seed): \(error.code) in \(error.policy ?? "-")")
-                }
+        let checkedRequests = DifferentialPair.forEachGenerated(seeds: 20_000..<20_120) { pair, generated, seed in
+            var request = generated
+            request.subject.blueprint = request.subject.blueprint ?? "bp"
+            request.subject.sponsor = request.subject.sponsor ?? "s@contoso.com"
+            request.subject.created = request.subject.created ?? request.time - 3600
+            request.country = request.country ?? "GB"
+            if request.onBehalfOf.isEmpty { request.onBehalfOf = [.init(id: "user-7", kind: .user)] }
+            request.subject.attributes = [:]
+            request.context = [:]
+            let (expected, got) = pair.compare(json: request.json())
+            for error in got.errors + expected.errors {
+                #expect(error.code == "absent_attribute" || error.code == "regex_limit",
+                        "seed \(seed): \(error.code) in \(error.policy ?? "-")")
             }
         }
         #expect(checkedRequests > 10_000)

@@ -26,6 +26,11 @@ public struct SeededRandom: RandomNumberGenerator {
         Array(values.shuffled(using: &self).prefix(count))
     }
 
+    /// One to `max` distinct elements of `values`, in a random order.
+    public mutating func sample<T>(_ values: [T], max: Int) -> [T] {
+        sample(values, int(1...max))
+    }
+
     /// `text` with one to three byte edits (replace, insert, delete), the new
     /// bytes drawn from `alphabet`: near misses of valid inputs for parsers.
     public mutating func mutate(_ text: String, alphabet: [UInt8]) -> String {

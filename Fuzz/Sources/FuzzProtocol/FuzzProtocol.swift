@@ -11,7 +11,8 @@ import PolicyVM
 // protocol built here, independently of the server's code.
 
 /// A policy set that reads no clock, so an answer depends on its request only
-/// and the harness can compute the same answer on its own evaluator.
+/// and the harness can compute the same answer on its own evaluator: the
+/// decoder fuzzer's set without its schedule, plus a report-only policy.
 let policies = """
     policyset "fuzz-protocol"
     default deny
