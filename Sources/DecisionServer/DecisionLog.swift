@@ -39,6 +39,8 @@ public final class DecisionLog: @unchecked Sendable {
 
     private let options: DecisionLogOptions
     private var file: DecisionLogFile
+    /// The writer's batch, copied into one buffer (writer thread only).
+    private var staging: [UInt8] = []
     private let logger: Logger
     private let finished = DispatchSemaphore(value: 0)
 
@@ -162,12 +164,16 @@ public final class DecisionLog: @unchecked Sendable {
     }
 
     private func writeDurably(_ chunks: [Chunk]) {
+        // One `write` per batch: a queue holds a chunk per connection batch,
+        // and a `write` for each cost the writer a system call per batch.
         var lines: UInt64 = 0
+        self.staging.removeAll(keepingCapacity: true)
         for chunk in chunks {
             lines += UInt64(chunk.lines)
-            var offset = 0
-            self.retrying { try chunk.bytes.withUnsafeBytes { bytes in try self.file.append(bytes, from: &offset) } }
+            self.staging.append(contentsOf: chunk.bytes)
         }
+        var offset = 0
+        self.retrying { try self.staging.withUnsafeBytes { bytes in try self.file.append(bytes, from: &offset) } }
         if self.options.sync { self.retrying { try self.file.sync() } }
         if self.file.needsRotation { self.retrying { try self.file.rotate() } }
         self.condition.lock()
