@@ -120,6 +120,8 @@ final class EvaluatorState {
     /// pointer that `VM.run` reads field by field (a stored struct was copied,
     /// all 376 bytes, for every call).
     let vm: UnsafeMutablePointer<VM>
+    /// The program's glob, regex and schedule tables, which the VM reads through a pointer.
+    let hot: UnsafeMutablePointer<HotTables>
     let outcomes: VMOutcomes
     /// Candidate policies of the last request, ascending, and how each came out.
     let candidates: UnsafeMutablePointer<Int32>
@@ -167,6 +169,8 @@ final class EvaluatorState {
         errorPolicies = .allocate(capacity: n)
         errors = .allocate(capacity: n)
         result = CombinedResult(policyCount: n)
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: program.hot)
         vm = .allocate(capacity: 1)
         vm.initialize(to: VM(code: program.code.baseAddress!, constants: program.constants.baseAddress!,
                              signals: frame.signals, dynamicCells: frame.dynamicCells,
@@ -174,7 +178,7 @@ final class EvaluatorState {
                              elements: frame.elements, setCells: program.setCells.baseAddress!,
                              setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
                              networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
-                             registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: program.hot,
+                             registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: hot,
                              matchData: regex.data))
         outcomes = VMOutcomes(statuses: statuses, errorPolicies: errorPolicies, errors: errors, trace: nil,
                               traceCapacity: 0)
@@ -187,6 +191,8 @@ final class EvaluatorState {
         hashJSON.deallocate()
         vm.deinitialize(count: 1)
         vm.deallocate()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
         trace?.deallocate()
         rendered.deallocate()
     }

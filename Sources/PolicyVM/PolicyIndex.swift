@@ -124,16 +124,23 @@ struct IndexTables {
         return n
     }
 
-    /// The policies of the interval holding an address (binary search for the last start ≤ it).
+    /// The policies of the interval holding an address: a search for the
+    /// last start ≤ it, without branches on the comparisons (addresses are
+    /// random, so each branch would be a coin toss for the predictor).
     @inline(__always)
     private func interval(high: UInt64, low: UInt64) -> TableRange {
-        var lo = 0, hi = intervalHigh.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            let h = intervalHigh[mid]
-            if h < high || (h == high && intervalLow[mid] <= low) { lo = mid + 1 } else { hi = mid }
+        @inline(__always) func startsAtOrBelow(_ i: Int) -> Bool {
+            let h = intervalHigh[i], l = intervalLow[i]
+            return (h < high) || (h == high) && (l <= low)
         }
-        return lo == 0 ? TableRange(start: 0, count: 0) : intervalLists[lo - 1]
+        var base = 0
+        var n = intervalHigh.count
+        while n > 1 {
+            let half = n >> 1
+            base = startsAtOrBelow(base &+ half) ? base &+ half : base
+            n &-= half
+        }
+        return startsAtOrBelow(base) ? intervalLists[base] : TableRange(start: 0, count: 0)
     }
 }
 

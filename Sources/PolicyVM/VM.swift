@@ -62,7 +62,8 @@ struct VM {
     /// Per register: the set being iterated (a `Cell`) and the position in `c`… kept apart.
     let iterSets: UnsafeMutablePointer<Cell>
     let iterIndex: UnsafeMutablePointer<Int>
-    let hot: HotTables
+    /// The glob, regex and schedule tables, read in place (see `execute`).
+    let hot: UnsafePointer<HotTables>
     let matchData: OpaquePointer
 
     /// Runs each candidate policy from its entry, in the order given, writing
@@ -93,13 +94,12 @@ struct VM {
         // pointers could otherwise alias the VM, forcing a reload of every
         // field after each one.
         let code = vm.pointee.code, signals = vm.pointee.signals, constants = vm.pointee.constants
-        let dynamicReads = vm.pointee.dynamicReads, dynamicTypes = vm.pointee.dynamicTypes
-        let dynamicCells = vm.pointee.dynamicCells
-        let registers = vm.pointee.registers, iterSets = vm.pointee.iterSets, iterIndex = vm.pointee.iterIndex
         let elements = vm.pointee.elements, setCells = vm.pointee.setCells, setKeys = vm.pointee.setKeys
         let sets = vm.pointee.sets
-        let networks = vm.pointee.networks, cidrTables = vm.pointee.cidrTables
-        let hot = vm.pointee.hot, matchData = vm.pointee.matchData
+        // The other tables (registers, dynamic attributes, networks, globs,
+        // regexes, schedules) are read through `vm` where an instruction needs
+        // them: as locals they were all loaded and spilled on every call, for
+        // about a hundred instructions per decision, whatever the policies used.
         let trace = out.trace, traceCapacity = out.traceCapacity
         var traceCount = 0
         var errorCount = 0
@@ -109,24 +109,25 @@ struct VM {
         @inline(__always) func load(_ raw: UInt16) -> Cell? {
             let index = Int(raw & 0x1FFF)
             let kind = raw >> 13
-            // Signals first: most operands are signals.
-            if kind == Operand.Kind.signal.rawValue {
-                guard present & (1 << UInt32(index)) != 0 else {
+            // Signals first: most operands are signals. (A signal's index is
+            // below 32, so the masking shift needs no range check.)
+            if _fastPath(kind == Operand.Kind.signal.rawValue) {
+                guard present & (1 &<< UInt32(truncatingIfNeeded: index)) != 0 else {
                     failure = VMError(code: .absentSignal, detail: Int32(index), found: .absent)
                     return nil
                 }
                 return signals[index]
             }
             if kind == Operand.Kind.constant.rawValue { return constants[index] }
-            if kind == Operand.Kind.register.rawValue { return registers[index] }
-            let read = dynamicReads[index]
-            let found = dynamicTypes[Int(read.slot)]
+            if kind == Operand.Kind.register.rawValue { return vm.pointee.registers[index] }
+            let read = vm.pointee.dynamicReads[index]
+            let found = vm.pointee.dynamicTypes[Int(read.slot)]
             guard found == read.expected.rawValue else {
                 failure = VMError(code: found == 0 ? .absentAttribute : .attributeType, detail: Int32(index),
                                   found: DynamicType(rawValue: found) ?? .absent)
                 return nil
             }
-            return dynamicCells[Int(read.slot)]
+            return vm.pointee.dynamicCells[Int(read.slot)]
         }
         @inline(__always) func element(_ set: Cell, _ i: Int) -> Cell {
             VM.element(set, i, elements: elements, setCells: setCells, sets: sets)
@@ -142,7 +143,7 @@ struct VM {
             execute: while true {
                 let w = code[pc]
                 let at = pc
-                pc += 1
+                pc &+= 1
                 let a = UInt16(truncatingIfNeeded: w >> 16)
                 let c = UInt16(truncatingIfNeeded: w >> 48)
                 var result: Bool
@@ -193,13 +194,13 @@ struct VM {
                     result = VM.contains(setKeys, sets[Int(c)], x.a)
                 case .incidr:
                     guard let x = load(a) else { status = .errored; break execute }
-                    let table = cidrTables[Int(c)]
+                    let table = vm.pointee.cidrTables[Int(c)]
                     let high = UInt64(bitPattern: x.a), low = UInt64(bitPattern: x.b)
                     result = false
                     var i = Int(table.start)
                     let end = i + Int(table.count)
                     while i < end {
-                        if networks[i].contains(high: high, low: low) { result = true; break }
+                        if vm.pointee.networks[i].contains(high: high, low: low) { result = true; break }
                         i += 1
                     }
                 case .inset:
@@ -210,10 +211,10 @@ struct VM {
                                             elements: elements, setCells: setCells, sets: sets, frame: frameBytes)
                 case .like:
                     guard let x = load(a) else { status = .errored; break execute }
-                    result = hot.like(Int(c), x, frame: frameBytes)
+                    result = vm.pointee.hot.pointee.like(Int(c), x, frame: frameBytes)
                 case .match:
                     guard let x = load(a) else { status = .errored; break execute }
-                    switch hot.match(Int(c), x, frame: frameBytes, data: matchData) {
+                    switch vm.pointee.hot.pointee.match(Int(c), x, frame: frameBytes, data: vm.pointee.matchData) {
                     case .matched: result = true
                     case .notMatched: result = false
                     case .limit:
@@ -222,22 +223,22 @@ struct VM {
                     }
                 case .sched:
                     guard let x = load(a) else { status = .errored; break execute }
-                    result = hot.schedule(Int(c), contains: x.a)
+                    result = vm.pointee.hot.pointee.schedule(Int(c), contains: x.a)
                 case .has:
                     let index = Int(a & 0x1FFF)
                     if a >> 13 == Operand.Kind.signal.rawValue {
-                        result = present & (1 << UInt32(index)) != 0
+                        result = present & (1 &<< UInt32(truncatingIfNeeded: index)) != 0
                     } else {
-                        result = dynamicTypes[Int(dynamicReads[index].slot)] != 0
+                        result = vm.pointee.dynamicTypes[Int(vm.pointee.dynamicReads[index].slot)] != 0
                     }
                 case .sub:
                     guard let x = load(a), let y = load(UInt16(truncatingIfNeeded: w >> 32)) else {
                         status = .errored; break execute
                     }
-                    registers[Int(c)] = Cell(a: x.a &- y.a)
+                    vm.pointee.registers[Int(c)] = Cell(a: x.a &- y.a)
                     continue
                 case .store:
-                    registers[Int(c)] = Cell(a: flag ? 1 : 0)
+                    vm.pointee.registers[Int(c)] = Cell(a: flag ? 1 : 0)
                     continue
                 case .qin, .qlike, .qmatch:
                     guard let set = load(a) else { status = .errored; break execute }
@@ -251,9 +252,9 @@ struct VM {
                         var body: Bool
                         switch unsafeBitCast(UInt8(truncatingIfNeeded: w), to: Opcode.self) {
                         case .qin: body = VM.contains(setKeys, sets[Int(c)], e.a)
-                        case .qlike: body = hot.like(Int(c), e, frame: frameBytes)
+                        case .qlike: body = vm.pointee.hot.pointee.like(Int(c), e, frame: frameBytes)
                         default:
-                            switch hot.match(Int(c), e, frame: frameBytes, data: matchData) {
+                            switch vm.pointee.hot.pointee.match(Int(c), e, frame: frameBytes, data: vm.pointee.matchData) {
                             case .matched: body = true
                             case .notMatched: body = false
                             case .limit: body = false; limited = true
@@ -275,19 +276,19 @@ struct VM {
                         pc = at + Int(c)
                         continue
                     }
-                    iterSets[register] = set
-                    iterIndex[register] = 0
-                    registers[register] = element(set, 0)
+                    vm.pointee.iterSets[register] = set
+                    vm.pointee.iterIndex[register] = 0
+                    vm.pointee.registers[register] = element(set, 0)
                     continue
                 case .forloop:
                     let stop = (w >> 12) & 0xF == 0
                     if flag == stop { continue }
                     let register = Int(a)
-                    let next = iterIndex[register] + 1
-                    let set = iterSets[register]
+                    let next = vm.pointee.iterIndex[register] + 1
+                    let set = vm.pointee.iterSets[register]
                     if next < Int(set.c) {
-                        iterIndex[register] = next
-                        registers[register] = element(set, next)
+                        vm.pointee.iterIndex[register] = next
+                        vm.pointee.registers[register] = element(set, next)
                         pc = Int(UInt32(truncatingIfNeeded: w >> 32))
                     }
                     continue
