@@ -105,7 +105,7 @@ enum AnswerWriter {
             out.append("{\"policy\":")
             out.append(bytes: s.texts.name(policy))
             out.append(",\"would\":")
-            switch EffectKind(rawValue: s.columns.effects[policy]) ?? .deny {
+            switch EffectKind(rawValue: s.columns.pointee.effects[policy]) ?? .deny {
             case .allow: out.append("\"allow\"}")
             case .deny: out.append("\"deny\"}")
             case .limit: out.append("\"limit\"}")

@@ -60,10 +60,10 @@ enum Combinator {
             let status = s.statuses[i]
             guard status == .matched || status == .errored else { continue }
             let policy = s.candidates[i]
-            let effect = p.effects[Int(policy)]
+            let effect = p.pointee.effects[Int(policy)]
             // Errored deny and limit count as matched (fail closed); errored allow does not.
             if status == .errored, effect == EffectKind.allow.rawValue { continue }
-            if p.modes[Int(policy)] != 0 {
+            if p.pointee.modes[Int(policy)] != 0 {
                 r.reportOnly[r.reportOnlyCount] = policy; r.reportOnlyCount += 1
             } else if effect == EffectKind.deny.rawValue {
                 r.policies[r.policyCount] = policy; r.policyCount += 1
@@ -74,7 +74,7 @@ enum Combinator {
         }
         if r.policyCount > 0 {
             (r.decision, r.reasons) = (.deny, .policies)
-        } else if allows || p.defaultAllows {
+        } else if allows || p.pointee.defaultAllows {
             r.policies.update(from: r.others, count: otherCount)
             r.policyCount = otherCount
             (r.decision, r.reasons) = (.allow, .none)
@@ -93,12 +93,12 @@ enum Combinator {
         r.hasControls = true
         for j in 0..<r.policyCount {
             let policy = Int(r.policies[j])
-            if p.lifetimes[policy] != .min, r.lifetime == .min || p.lifetimes[policy] < r.lifetime {
-                r.lifetime = p.lifetimes[policy]
+            if p.pointee.lifetimes[policy] != .min, r.lifetime == .min || p.pointee.lifetimes[policy] < r.lifetime {
+                r.lifetime = p.pointee.lifetimes[policy]
             }
-            let req = p.requires[policy]
+            let req = p.pointee.requires[policy]
             for k in Int(req.start)..<Int(req.start + req.count) {
-                let id = p.controlIDs[k]
+                let id = p.pointee.controlIDs[k]
                 if !(0..<r.requireCount).contains(where: { r.require[$0] == id }), r.requireCount < 256 {
                     r.require[r.requireCount] = id
                     r.requireCount += 1
@@ -110,8 +110,8 @@ enum Combinator {
             let id = s.frameElements[e].a
             var granted = true
             for j in 0..<r.policyCount {
-                let ceiling = p.ceilings[Int(r.policies[j])]
-                if ceiling.count >= 0, id < 0 || !VM.contains64(p.controlIDs.baseAddress!, ceiling, Int32(id)) {
+                let ceiling = p.pointee.ceilings[Int(r.policies[j])]
+                if ceiling.count >= 0, id < 0 || !VM.contains64(p.pointee.controlIDs.baseAddress!, ceiling, Int32(id)) {
                     granted = false
                     break
                 }

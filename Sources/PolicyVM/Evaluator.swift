@@ -101,10 +101,11 @@ final class EvaluatorState {
     let programOwner: Program
     let frame: Frame
     /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
-    let columns: PolicyColumns
+    /// The program's shared columns and index tables (owned by it: reading them retains nothing).
+    let columns: UnsafePointer<PolicyColumns>
+    let index: UnsafePointer<IndexTables>
     let texts: PolicyTexts
     let lookup: SymbolLookup
-    let index: IndexTables
     let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
     /// This evaluator's own copy of the policy-set hash as JSON: a shared
     /// array would have its reference count bumped by every answer on every core.
@@ -146,10 +147,10 @@ final class EvaluatorState {
         self.program = program
         programOwner = program
         frame = Frame(dynamicSlots: program.dynamicSlotCount)
-        columns = program.columns
+        columns = UnsafePointer(program.sharedColumns)
+        index = UnsafePointer(program.sharedIndex)
         texts = program.texts
         lookup = program.lookup
-        index = program.index.tables
         dynamicSlots = program.dynamicSlotBySymbol
         self.hashJSON = Program.freeze(hashJSON)
         frameSignals = frame.signals
@@ -228,12 +229,12 @@ final class EvaluatorState {
 
     /// Decides the request in the frame: index, candidates, combinator.
     func run(trace tracing: Bool) -> Outcome {
-        candidateCount = index.candidates(signals: frame.signals, present: frame.present, bits: candidateBits,
+        candidateCount = index.pointee.candidates(signals: frame.signals, present: frame.present, bits: candidateBits,
                                           into: candidates)
         var traced = 0
         guard tracing else {
             errorCount = VM.run(vm, candidates: candidates, count: candidateCount,
-                                entries: columns.fastEntries.baseAddress!, present: frame.present,
+                                entries: columns.pointee.fastEntries.baseAddress!, present: frame.present,
                                 frameBytes: frame.bytes, out: outcomes, traced: &traced)
             return Combinator.combine(self)
         }
@@ -246,7 +247,7 @@ final class EvaluatorState {
         for i in 0..<candidateCount {
             let out = VMOutcomes(statuses: statuses + i, errorPolicies: errorPolicies + errorCount,
                                  errors: errors + errorCount, trace: trace, traceCapacity: capacity)
-            errorCount += VM.run(vm, candidates: candidates + i, count: 1, entries: columns.entries.baseAddress!,
+            errorCount += VM.run(vm, candidates: candidates + i, count: 1, entries: columns.pointee.entries.baseAddress!,
                                  present: frame.present, frameBytes: frame.bytes, out: out, traced: &traced)
             traces.append(Array(UnsafeBufferPointer(start: trace, count: traced)))
         }

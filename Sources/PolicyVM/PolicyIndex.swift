@@ -18,8 +18,8 @@ final class PolicyIndex: @unchecked Sendable {
     /// Per slot: `rows[slot]` has `domain + 2` entries (absent, unknown, values);
     /// empty when no policy is filed under the slot.
     let rows: [UnsafeBufferPointer<TableRange>]
-    /// What a request reads, in a value: each evaluator keeps a copy, so no
-    /// decision touches (retains) this shared object.
+    /// What a request reads, in a value: evaluators read it through the
+    /// program's `sharedIndex` pointer, so no decision touches (retains) this object.
     let tables: IndexTables
     /// Per policy: its guard, for disasm (nil = always or disabled).
     let guards: [IndexGuard?]

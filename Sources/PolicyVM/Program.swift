@@ -114,8 +114,9 @@ enum EffectKind: UInt8, Sendable {
 }
 
 /// The per-policy columns the evaluator and the combinator read, as raw
-/// buffers in a value: evaluators copy it, so reading them costs no retain of
-/// the program. Owned by the program, which frees them.
+/// buffers in a value: evaluators read it through the program's
+/// `sharedColumns` pointer, so reading them costs no retain of the program.
+/// Owned by the program, which frees them.
 struct PolicyColumns {
     let effects: UnsafeBufferPointer<UInt8>
     /// 0 enforce, 1 report-only, 2 disabled.
@@ -222,6 +223,12 @@ final class Program: @unchecked Sendable {
     let dynamicSlotNames: [(DynamicRoot, String)]
     let registerCount: Int
     let index: PolicyIndex
+    /// `columns` and the index's tables, once more, for evaluators to read
+    /// through a pointer. Copied into each evaluator, their thirty-odd words
+    /// were cold cache lines per decision once many evaluators (a server's
+    /// connections) took turns; shared, they stay in cache.
+    let sharedColumns: UnsafeMutablePointer<PolicyColumns>
+    let sharedIndex: UnsafeMutablePointer<IndexTables>
     let defaultDecision: DecisionKeyword
     /// Source spans of test instructions, by code offset, for explain and disasm.
     let debugSpans: [Int32: Span]
@@ -251,6 +258,10 @@ final class Program: @unchecked Sendable {
         dynamicSlotNames = parts.dynamicSlotNames
         registerCount = parts.registerCount
         index = parts.index
+        sharedColumns = .allocate(capacity: 1)
+        sharedColumns.initialize(to: columns)
+        sharedIndex = .allocate(capacity: 1)
+        sharedIndex.initialize(to: parts.index.tables)
         defaultDecision = parts.defaultDecision
         debugSpans = parts.debugSpans
         regexSources = parts.regexSources
@@ -258,6 +269,10 @@ final class Program: @unchecked Sendable {
     }
 
     deinit {
+        sharedColumns.deinitialize(count: 1)
+        sharedColumns.deallocate()
+        sharedIndex.deinitialize(count: 1)
+        sharedIndex.deallocate()
         columns.deallocate()
         texts.deallocate()
         code.deallocate(); constants.deallocate()
