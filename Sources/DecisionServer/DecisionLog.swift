@@ -4,7 +4,7 @@ import Logging
 /// The decision log: every decision, appended as JSONL by a dedicated thread.
 ///
 /// Connections hand over the log lines of a whole batch; the writer thread
-/// batches them into few `write(2)` calls off the request path. The queue is
+/// gathers them into one `write(2)` per flush, off the request path. The queue is
 /// bounded (``DecisionLogOptions/queueLimitBytes``) and nothing is ever
 /// dropped: when it is full, ``tryAppend(_:lines:)`` refuses and the
 /// connection waits for ``append(_:lines:whenAdmitted:)`` (or ``append(_:)``
