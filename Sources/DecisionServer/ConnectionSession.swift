@@ -202,7 +202,7 @@ struct ConnectionSession {
                                    to: &self.answers)
             return
         }
-        let result = self.services.store.reload(trigger: "op")
+        let result = self.services.reload(trigger: "op")
         AdminAnswers.reload(id: id, result: result, to: &self.answers)
         self.refreshEvaluator()
     }

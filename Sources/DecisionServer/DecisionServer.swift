@@ -91,9 +91,9 @@ public final class DecisionServer: Sendable {
         self.listener.withLock { $0 }?.close(promise: nil)
     }
 
-    /// Reloads the policies (SIGHUP).
+    /// Reloads the policies and signing keys (SIGHUP).
     public func reload(trigger: String) {
-        self.services.store.reload(trigger: trigger)
+        self.services.reload(trigger: trigger)
     }
 
     /// Sets `channel` up as an accepted connection is set up, for driving the

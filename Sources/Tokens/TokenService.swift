@@ -7,8 +7,9 @@ import PolicyVM
 /// Issues access tokens: authenticates the agent, resolves it from the
 /// identity store, asks policy, and signs a short-lived JWT on allow.
 ///
-/// The service holds no mutable state of its own (replay ids and audit go to
-/// the store), so one value can serve every connection of a server.
+/// The service holds no mutable state of its own but its signing keys, which
+/// `reloadKeys()` replaces atomically (replay ids and audit go to the store),
+/// so one value can serve every connection of a server.
 public struct TokenService: Sendable {
     /// This issuer's identifier: the `iss` of its tokens and the `aud` client
     /// assertions must name.
@@ -16,12 +17,24 @@ public struct TokenService: Sendable {
     /// The issuer identifier used when none is configured.
     public static let defaultIssuer = "https://agate.local"
     public let store: IdentityStore
-    public let keys: SigningKeyStore
+    private let ring: SigningKeyRing
+
+    /// The signing keys in use: those given to `init`, or the latest `reloadKeys()` read.
+    public var keys: SigningKeyStore { ring.current }
 
     public init(issuer: String, store: IdentityStore, keys: SigningKeyStore) {
         self.issuer = issuer
         self.store = store
-        self.keys = keys
+        self.ring = SigningKeyRing(keys)
+    }
+
+    /// Reads the key directory again, so that keys rotated or retired with
+    /// `agate keys` in another process take effect without a restart. True when
+    /// the set changed; on error the keys in use stay (in-memory keys never change).
+    @discardableResult
+    public func reloadKeys() throws(KeyError) -> Bool {
+        guard let directory = ring.current.directory else { return false }
+        return ring.replace(with: try SigningKeyStore.load(directory: directory))
     }
 
     /// Handles one token request. `decide` runs the policy set on the request
@@ -29,8 +42,10 @@ public struct TokenService: Sendable {
     /// active agent. Every issuance and refusal is audited.
     public func issue(_ call: TokenCall, decide: (Request) -> Answer) async -> TokenResult {
         var result = TokenResult(outcome: .refused(.serverError("not started")))
+        // One set of keys for the whole call, even if a reload lands meanwhile.
+        let keys = self.keys
         do {
-            let (agentID, delegation) = try await authenticate(call)
+            let (agentID, delegation) = try await authenticate(call, keys: keys)
             result.agentID = agentID
             let (agent, blueprint) = try resolve(agentID, at: call.time)
             var request = try buildRequest(call, agent: agent, blueprint: blueprint, delegation: delegation)
@@ -45,7 +60,7 @@ public struct TokenService: Sendable {
                 throw TokenError.requirementsUnmet(required)
             }
             let token = try await sign(request, agent: agent, blueprint: blueprint, delegation: delegation,
-                                       controls: answer.controls)
+                                       controls: answer.controls, keys: keys)
             result.outcome = .issued(token)
         } catch let error as TokenError {
             result.outcome = .refused(error)
@@ -59,7 +74,7 @@ public struct TokenService: Sendable {
         return result
     }
 
-    private func authenticate(_ call: TokenCall) async throws -> (String, Delegation?) {
+    private func authenticate(_ call: TokenCall, keys: SigningKeyStore) async throws -> (String, Delegation?) {
         let verifier = AssertionVerifier(store: store, issuer: issuer)
         let agentID: String
         var delegation: Delegation?
@@ -102,7 +117,7 @@ public struct TokenService: Sendable {
     }
 
     private func sign(_ request: Request, agent: Agent, blueprint: Blueprint, delegation: Delegation?,
-                      controls: GrantedControls?) async throws -> IssuedToken
+                      controls: GrantedControls?, keys: SigningKeyStore) async throws -> IssuedToken
     {
         // The blueprint's ceiling holds even when no policy sets a lifetime.
         let lifetime = min(controls?.tokenLifetime ?? blueprint.maxTokenLifetime, blueprint.maxTokenLifetime)
