@@ -20,6 +20,7 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
     case subjectTokenExpired
     case subjectTokenNotForActor(audience: [String], actor: String)
     case chainTooLong(Int)
+    case delegationRevoked(agent: String, reason: String)
     case invalidRequest(String)
     case subjectDenied(code: String, reason: String)
     case policyDenied(reasons: [String])
@@ -33,7 +34,9 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
              .assertionNotYetValid, .assertionTooLong, .issuerSubjectMismatch, .wrongAudience, .missingJTI,
              .replayedAssertion, .unknownFederatedSubject:
             "invalid_client"
-        case .foreignSubjectToken, .badSubjectToken, .subjectTokenExpired, .subjectTokenNotForActor, .chainTooLong: "invalid_grant"
+        case .foreignSubjectToken, .badSubjectToken, .subjectTokenExpired, .subjectTokenNotForActor, .chainTooLong,
+             .delegationRevoked:
+            "invalid_grant"
         case .invalidRequest: "invalid_request"
         case .subjectDenied, .policyDenied, .requirementsUnmet: "access_denied"
         case .serverError: "server_error"
@@ -61,6 +64,7 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
         case .subjectTokenExpired: "subject_token_expired"
         case .subjectTokenNotForActor: "subject_token_not_for_actor"
         case .chainTooLong: "delegation_chain_too_long"
+        case .delegationRevoked: "delegation_revoked"
         case .invalidRequest: "invalid_request"
         case .subjectDenied(let code, _): code
         case .policyDenied: "policy_denied"
@@ -97,6 +101,8 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
         case .subjectTokenNotForActor(let audience, let actor):
             "the subject token's audience `\(audience.joined(separator: " "))` does not include agent `\(actor)`"
         case .chainTooLong(let length): "the delegation chain has \(length) hops, more than this issuer carries"
+        case .delegationRevoked(let agent, let reason):
+            "the subject token delegates through agent `\(agent)`, which is no longer in good standing: \(reason)"
         case .invalidRequest(let why): why
         case .subjectDenied(_, let reason): reason
         case .policyDenied(let reasons):

@@ -48,6 +48,7 @@ public struct TokenService: Sendable {
             let (agentID, delegation) = try await authenticate(call, keys: keys)
             result.agentID = agentID
             let (agent, blueprint) = try resolve(agentID, at: call.time)
+            if let delegation { try checkChain(delegation, at: call.time) }
             var request = try buildRequest(call, agent: agent, blueprint: blueprint, delegation: delegation)
             if request.scopes.isEmpty { request.scopes = blueprint.defaultScopes }
             result.request = request
@@ -89,6 +90,17 @@ public struct TokenService: Sendable {
                 .verify(subjectToken, actor: agentID, at: call.time)
         }
         return (agentID, delegation)
+    }
+
+    /// Every agent the subject token delegates through (its `sub` and each
+    /// earlier actor) must still be in good standing: disabling an agent
+    /// revokes what it delegated, not only its own tokens.
+    private func checkChain(_ delegation: Delegation, at time: Int64) throws {
+        for link in delegation.onBehalfOf where link.kind == .agent {
+            if case .denied(let reason) = store.standing(ofAgent: link.id, at: time) {
+                throw TokenError.delegationRevoked(agent: link.id, reason: reason.description)
+            }
+        }
     }
 
     /// Runs after authentication, so only the agent itself learns it is disabled.

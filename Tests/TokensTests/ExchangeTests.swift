@@ -49,6 +49,7 @@ import Testing
 
     @Test func delegationChainBeyondThePolicyLimit() async throws {
         let fixture = try await Fixture()
+        try fixture.addAgent("planner-bot", key: try AgentPrivateKey.generate(.es256))
         // alice → planner-bot → report-bot: two hops, and the policy allows one.
         let subject = try await subjectToken(fixture, act: [ChainActor(id: "planner-bot", kind: .agent)])
         let grant = TokenCall.Grant.tokenExchange(subjectToken: subject, actorAssertion: try await fixture.assertion())
@@ -56,6 +57,38 @@ import Testing
         expectRefused(result, "policy_denied", "access_denied")
         #expect(result.request?.onBehalfOf.map(\.id) == ["alice@contoso.com", "planner-bot"])
         #expect(result.json.contains("delegation chain longer than one hop"))
+    }
+
+    @Test func disablingADelegatorRevokesWhatItDelegated() async throws {
+        let fixture = try await Fixture()
+        try fixture.addAgent("planner-bot", key: try AgentPrivateKey.generate(.es256))
+        // report-bot acts on a token alice gave planner-bot: an agent in the chain.
+        let viaPlanner = try await subjectToken(fixture, act: [ChainActor(id: "planner-bot", kind: .agent)])
+        // And on a token issued to planner-bot itself: an agent as the chain's origin.
+        let fromPlanner = try await subjectToken(fixture, subject: "planner-bot", kind: "agent")
+        func exchange(_ subject: String) async throws -> TokenResult {
+            await fixture.issue(fixture.call(.tokenExchange(subjectToken: subject, actorAssertion: try await fixture.assertion())))
+        }
+        #expect(try await exchange(fromPlanner).token != nil)
+
+        _ = try fixture.store.setAgentState("planner-bot", to: .disabled, actor: "alice")
+        for subject in [viaPlanner, fromPlanner] {
+            let result = try await exchange(subject)
+            expectRefused(result, "delegation_revoked", "invalid_grant")
+            #expect(result.json.contains("agent `planner-bot` is disabled"))
+            #expect(result.answer == nil, "refused before any policy ran")
+        }
+        // A user in the chain has no record to check; report-bot itself is still fine.
+        #expect(try await exchange(try await subjectToken(fixture)).token != nil)
+    }
+
+    @Test func aDeletedOrUnknownDelegatorRevokesToo() async throws {
+        let fixture = try await Fixture()
+        let subject = try await subjectToken(fixture, act: [ChainActor(id: "ghost-bot", kind: .agent)])
+        let result = await fixture.issue(fixture.call(.tokenExchange(subjectToken: subject,
+                                                                     actorAssertion: try await fixture.assertion())))
+        expectRefused(result, "delegation_revoked", "invalid_grant")
+        #expect(result.json.contains("unknown agent `ghost-bot`"))
     }
 
     @Test func subjectTokenFromAnotherIssuer() async throws {
