@@ -37,18 +37,11 @@ import Testing
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         let dir = temporary.path
-        try temporary.write("policy.agate", Self.policy)
-        let db = ["identity", "--db", "ids.db", "--actor", "alice"]
-        try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir)
-        try IdentityCLI.expect(db + ["blueprint", "create", "finance-reporting", "--scope", "Reports.Read", "--max-lifetime", "1h"],
-                  in: dir)
+        try Self.prepareReportBot(in: temporary)
+        let db = Self.identityCLI
         try IdentityCLI.expect(db + ["blueprint", "create", "marketing"], in: dir)
-        try IdentityCLI.expect(db + ["agent", "create", "report-bot", "--blueprint", "finance-reporting",
-                        "--sponsor", "alice@contoso.com", "--group", "finance"], in: dir)
         try IdentityCLI.expect(db + ["agent", "create", "promo-bot", "--blueprint", "marketing", "--sponsor", "bob@contoso.com"],
                   in: dir)
-        try IdentityCLI.expect(["keys", "pair", "--private", "agent.jwk", "--public", "agent.pub.jwk"], in: dir)
-        try IdentityCLI.expect(db + ["credential", "add", "--agent", "report-bot", "--jwk", "agent.pub.jwk"], in: dir)
 
         let socket = temporary.file("agate.sock")
         let log = temporary.file("decisions.jsonl")
@@ -124,7 +117,7 @@ import Testing
         let audit = try IdentityCLI.expect(["identity", "audit", "--db", "ids.db", "--json"], in: dir).stdout
             .split(separator: "\n").map { IdentityCLI.json(String($0)) }.compactMap { $0["action"] as? String }
         #expect(audit == [
-            "blueprint.created", "blueprint.created", "agent.created", "agent.created", "credential.added",
+            "blueprint.created", "agent.created", "credential.added", "blueprint.created", "agent.created",
             "token.issued", "agent.disabled", "token.denied",
         ])
 
@@ -151,6 +144,24 @@ import Testing
         #expect(error["code"] as? String == "unavailable")
         #expect((error["message"] as? String)?.contains("--identities") == true)
         #expect(server.stop() == 0)
+    }
+
+    /// `agate identity` against the test's store, acting as alice.
+    static let identityCLI = ["identity", "--db", "ids.db", "--actor", "alice"]
+
+    /// In `temporary`: `policy.agate`, signing keys in `keys/`, and in `ids.db`
+    /// the `finance-reporting` blueprint and its agent `report-bot`, whose
+    /// private key is `agent.jwk`.
+    static func prepareReportBot(in temporary: TemporaryDirectory) throws {
+        let dir = temporary.path
+        try temporary.write("policy.agate", Self.policy)
+        try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir)
+        try IdentityCLI.expect(identityCLI + ["blueprint", "create", "finance-reporting", "--scope", "Reports.Read",
+                                              "--max-lifetime", "1h"], in: dir)
+        try IdentityCLI.expect(identityCLI + ["agent", "create", "report-bot", "--blueprint", "finance-reporting",
+                                              "--sponsor", "alice@contoso.com", "--group", "finance"], in: dir)
+        try IdentityCLI.expect(["keys", "pair", "--private", "agent.jwk", "--public", "agent.pub.jwk"], in: dir)
+        try IdentityCLI.expect(identityCLI + ["credential", "add", "--agent", "report-bot", "--jwk", "agent.pub.jwk"], in: dir)
     }
 
     /// Connects once the server listens (it is started just before).

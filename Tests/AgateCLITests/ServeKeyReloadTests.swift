@@ -10,15 +10,7 @@ import Testing
         let temporary = try TemporaryDirectory()
         defer { temporary.remove() }
         let dir = temporary.path
-        try temporary.write("policy.agate", ServeIdentityTests.policy)
-        let db = ["identity", "--db", "ids.db", "--actor", "alice"]
-        try IdentityCLI.expect(["keys", "generate", "--keys", "keys"], in: dir)
-        try IdentityCLI.expect(db + ["blueprint", "create", "finance-reporting", "--scope", "Reports.Read", "--max-lifetime", "1h"],
-                               in: dir)
-        try IdentityCLI.expect(db + ["agent", "create", "report-bot", "--blueprint", "finance-reporting",
-                                     "--sponsor", "alice@contoso.com"], in: dir)
-        try IdentityCLI.expect(["keys", "pair", "--private", "agent.jwk", "--public", "agent.pub.jwk"], in: dir)
-        try IdentityCLI.expect(db + ["credential", "add", "--agent", "report-bot", "--jwk", "agent.pub.jwk"], in: dir)
+        try ServeIdentityTests.prepareReportBot(in: temporary)
 
         let socket = temporary.file("agate.sock")
         let server = try AgateBinary.launch([
