@@ -100,10 +100,10 @@ final class EvaluatorState {
     unowned(unsafe) let program: Program
     let programOwner: Program
     let frame: Frame
-    /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
     /// The program's shared columns and index tables (owned by it: reading them retains nothing).
     let columns: UnsafePointer<PolicyColumns>
     let index: UnsafePointer<IndexTables>
+    /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
     let texts: PolicyTexts
     let lookup: SymbolLookup
     let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
@@ -121,8 +121,6 @@ final class EvaluatorState {
     /// pointer that `VM.run` reads field by field (a stored struct was copied,
     /// all 376 bytes, for every call).
     let vm: UnsafeMutablePointer<VM>
-    /// The program's glob, regex and schedule tables, which the VM reads through a pointer.
-    let hot: UnsafeMutablePointer<HotTables>
     let outcomes: VMOutcomes
     /// Candidate policies of the last request, ascending, and how each came out.
     let candidates: UnsafeMutablePointer<Int32>
@@ -170,8 +168,6 @@ final class EvaluatorState {
         errorPolicies = .allocate(capacity: n)
         errors = .allocate(capacity: n)
         result = CombinedResult(policyCount: n)
-        hot = .allocate(capacity: 1)
-        hot.initialize(to: program.hot)
         vm = .allocate(capacity: 1)
         vm.initialize(to: VM(code: program.code.baseAddress!, constants: program.constants.baseAddress!,
                              signals: frame.signals, dynamicCells: frame.dynamicCells,
@@ -179,7 +175,8 @@ final class EvaluatorState {
                              elements: frame.elements, setCells: program.setCells.baseAddress!,
                              setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
                              networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
-                             registers: registers, iterSets: iterSets, iterIndex: iterIndex, hot: hot,
+                             registers: registers, iterSets: iterSets, iterIndex: iterIndex,
+                             hot: UnsafePointer(program.sharedHot),
                              matchData: regex.data))
         outcomes = VMOutcomes(statuses: statuses, errorPolicies: errorPolicies, errors: errors, trace: nil,
                               traceCapacity: 0)
@@ -192,8 +189,6 @@ final class EvaluatorState {
         hashJSON.deallocate()
         vm.deinitialize(count: 1)
         vm.deallocate()
-        hot.deinitialize(count: 1)
-        hot.deallocate()
         trace?.deallocate()
         rendered.deallocate()
     }

@@ -229,6 +229,8 @@ final class Program: @unchecked Sendable {
     /// connections) took turns; shared, they stay in cache.
     let sharedColumns: UnsafeMutablePointer<PolicyColumns>
     let sharedIndex: UnsafeMutablePointer<IndexTables>
+    /// `hot`, likewise, for the VM to read in place.
+    let sharedHot: UnsafeMutablePointer<HotTables>
     let defaultDecision: DecisionKeyword
     /// Source spans of test instructions, by code offset, for explain and disasm.
     let debugSpans: [Int32: Span]
@@ -262,6 +264,8 @@ final class Program: @unchecked Sendable {
         sharedColumns.initialize(to: columns)
         sharedIndex = .allocate(capacity: 1)
         sharedIndex.initialize(to: parts.index.tables)
+        sharedHot = .allocate(capacity: 1)
+        sharedHot.initialize(to: hot)
         defaultDecision = parts.defaultDecision
         debugSpans = parts.debugSpans
         regexSources = parts.regexSources
@@ -273,6 +277,8 @@ final class Program: @unchecked Sendable {
         sharedColumns.deallocate()
         sharedIndex.deinitialize(count: 1)
         sharedIndex.deallocate()
+        sharedHot.deinitialize(count: 1)
+        sharedHot.deallocate()
         columns.deallocate()
         texts.deallocate()
         code.deallocate(); constants.deallocate()
