@@ -97,25 +97,13 @@ public struct Evaluator {
 
 /// The evaluator's reusable storage and the last decision's details.
 final class EvaluatorState {
-    unowned(unsafe) let program: Program
-    let programOwner: Program
+    // What every decision reads comes first, so that it shares a few cache
+    // lines (stored properties are laid out in the order declared): with many
+    // evaluators taking turns, as a server's connections do, each line is a miss.
     let frame: Frame
     /// The program's shared columns and index tables (owned by it: reading them retains nothing).
     let columns: UnsafePointer<PolicyColumns>
     let index: UnsafePointer<IndexTables>
-    /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
-    let texts: PolicyTexts
-    let lookup: SymbolLookup
-    let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
-    /// This evaluator's own copy of the policy-set hash as JSON: a shared
-    /// array would have its reference count bumped by every answer on every core.
-    let hashJSON: UnsafeBufferPointer<UInt8>
-    let frameSignals: UnsafeMutablePointer<Cell>
-    let frameElements: UnsafeMutablePointer<Cell>
-    let registers: UnsafeMutablePointer<Cell>
-    let iterSets: UnsafeMutablePointer<Cell>
-    let iterIndex: UnsafeMutablePointer<Int>
-    let regex = RegexScratch()
     /// Built once: every pointer it holds (program tables, this frame, the
     /// scratch registers) stays put for the evaluator's life. Kept behind a
     /// pointer that `VM.run` reads field by field (a stored struct was copied,
@@ -132,11 +120,27 @@ final class EvaluatorState {
     let errorPolicies: UnsafeMutablePointer<Int32>
     let errors: UnsafeMutablePointer<VMError>
     var errorCount = 0
+    let frameSignals: UnsafeMutablePointer<Cell>
+    let frameElements: UnsafeMutablePointer<Cell>
+    var result: CombinedResult
+    var invalid: DecodeFailure?
+
+    unowned(unsafe) let program: Program
+    let programOwner: Program
+    /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
+    let texts: PolicyTexts
+    let lookup: SymbolLookup
+    let dynamicSlots: UnsafeBufferPointer<UnsafeBufferPointer<Int32>>
+    /// This evaluator's own copy of the policy-set hash as JSON: a shared
+    /// array would have its reference count bumped by every answer on every core.
+    let hashJSON: UnsafeBufferPointer<UInt8>
+    let registers: UnsafeMutablePointer<Cell>
+    let iterSets: UnsafeMutablePointer<Cell>
+    let iterIndex: UnsafeMutablePointer<Int>
+    let regex = RegexScratch()
     /// Explain mode: executed tests per candidate.
     var trace: UnsafeMutablePointer<TraceEntry>?
     var traces: [[TraceEntry]] = []
-    var result: CombinedResult
-    var invalid: DecodeFailure?
     var invalidPath = ""
     /// The last rendered answer (or piece of one).
     var rendered = ByteSink(capacity: 1024)
