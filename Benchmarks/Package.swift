@@ -15,16 +15,22 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // What both benchmarks share: the order they decide in.
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport"),
         // A plain loop over decode / decide for `perf record` and quick medians
         // without the benchmark harness: swift run -c release AgateHotLoop N.
         .executableTarget(
             name: "AgateHotLoop",
-            dependencies: [.product(name: "PolicyLanguage", package: "Agate"), .product(name: "PolicyVM", package: "Agate")],
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "PolicyLanguage", package: "Agate"), .product(name: "PolicyVM", package: "Agate"),
+            ],
             path: "Benchmarks/AgateHotLoop"
         ),
         .executableTarget(
             name: "AgateEvaluation",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "PolicyLanguage", package: "Agate"),
                 .product(name: "PolicyVM", package: "Agate"),

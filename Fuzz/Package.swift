@@ -13,17 +13,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
+        .target(name: "FuzzPolicies"),
         .executableTarget(
             name: "FuzzFrontend",
             dependencies: [.product(name: "PolicyLanguage", package: "Agate")]
         ),
         .executableTarget(
             name: "FuzzDecoder",
-            dependencies: [.product(name: "PolicyVM", package: "Agate")]
+            dependencies: ["FuzzPolicies", .product(name: "PolicyVM", package: "Agate")]
         ),
         .executableTarget(
             name: "FuzzProtocol",
             dependencies: [
+                "FuzzPolicies",
                 .product(name: "DecisionServer", package: "Agate"),
                 .product(name: "PolicyVM", package: "Agate"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -39,7 +39,9 @@ public final class DecisionLog: @unchecked Sendable {
 
     private let options: DecisionLogOptions
     private var file: DecisionLogFile
-    /// The writer's batch, copied into one buffer (writer thread only).
+    /// The writer's batch, copied into one buffer (writer thread only). It
+    /// keeps the capacity of the largest batch: the queue limit, or one
+    /// larger chunk.
     private var staging: [UInt8] = []
     private let logger: Logger
     private let finished = DispatchSemaphore(value: 0)

@@ -61,11 +61,14 @@ public final class PolicyStore: Sendable {
     public var snapshot: Snapshot { self.current.withLock { $0 } }
     public var lastReload: ReloadResult { self.last.withLock { $0 } }
 
-    /// Compiles the files again and swaps on success; the old set keeps serving otherwise.
+    /// Compiles the files again and swaps on success; the old set keeps serving
+    /// otherwise. `alongside` reloads whatever else the server reloads with its
+    /// policies (its signing keys) and returns its problems, one line each:
+    /// they join the result's diagnostics, in the answer and in `health` alike.
     @discardableResult
-    public func reload(trigger: String) -> ReloadResult {
+    public func reload(trigger: String, alongside: () -> [String] = { [] }) -> ReloadResult {
         self.reloading.withLock { _ in
-            let result: ReloadResult
+            var result: ReloadResult
             switch PolicySetLoader.load(paths: self.paths) {
             case .compiled(let set, let warnings, _):
                 self.current.withLock { $0 = Snapshot(generation: $0.generation + 1, set: set) }
@@ -85,6 +88,9 @@ public final class PolicyStore: Sendable {
                 ])
                 for line in lines { self.logger.error("\(line)") }
             }
+            let problems = alongside()
+            result.diagnostics += problems
+            result.diagnosticsCount += problems.count
             self.last.withLock { $0 = result }
             return result
         }

@@ -27,23 +27,22 @@ final class ServerServices: Sendable {
     /// Reloads the policies and, with `--keys`, the signing keys, so that
     /// `agate keys rotate` and `retire` take effect on the same SIGHUP or
     /// `op: reload`. Keys that do not load leave the keys in use, and say so
-    /// in the result's diagnostics and the server log.
+    /// in the reload's diagnostics and the server log.
     @discardableResult
     func reload(trigger: String) -> ReloadResult {
-        var result = self.store.reload(trigger: trigger)
-        guard let tokens = self.configuration.identity?.tokens else { return result }
-        do {
-            if try tokens.reloadKeys() {
-                self.logger.info("signing keys reloaded", metadata: [
-                    "trigger": "\(trigger)", "active": "\(tokens.keys.activeKey.keyID)",
-                ])
+        self.store.reload(trigger: trigger) {
+            guard let tokens = self.configuration.identity?.tokens else { return [] }
+            do {
+                if try tokens.reloadKeys() {
+                    self.logger.info("signing keys reloaded", metadata: [
+                        "trigger": "\(trigger)", "active": "\(tokens.keys.activeKey.keyID)",
+                    ])
+                }
+                return []
+            } catch {
+                self.logger.error("signing keys not reloaded", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
+                return ["\(error); the signing keys in use stay"]
             }
-        } catch {
-            let line = "\(error); the signing keys in use stay"
-            self.logger.error("signing keys not reloaded", metadata: ["trigger": "\(trigger)", "error": "\(error)"])
-            result.diagnostics.append(line)
-            result.diagnosticsCount += 1
         }
-        return result
     }
 }

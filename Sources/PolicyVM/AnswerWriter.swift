@@ -180,7 +180,7 @@ enum AnswerWriter {
         }
         answer.reportOnly = (0..<r.reportOnlyCount).map {
             let policy = Int(r.reportOnly[$0])
-            let would: ReportOnlyVerdict = switch EffectKind(rawValue: p.columns.effects[policy]) ?? .deny {
+            let would: ReportOnlyVerdict = switch EffectKind(rawValue: p.columns.pointee.effects[policy]) ?? .deny {
             case .allow: .allow
             case .deny: .deny
             case .limit: .limit

@@ -149,8 +149,8 @@ final class EvaluatorState {
         self.program = program
         programOwner = program
         frame = Frame(dynamicSlots: program.dynamicSlotCount)
-        columns = UnsafePointer(program.sharedColumns)
-        index = UnsafePointer(program.sharedIndex)
+        columns = UnsafePointer(program.columns)
+        index = UnsafePointer(program.index.tables)
         texts = program.texts
         lookup = program.lookup
         dynamicSlots = program.dynamicSlotBySymbol
@@ -180,7 +180,7 @@ final class EvaluatorState {
                              setKeys: program.setKeys.baseAddress!, sets: program.sets.baseAddress!,
                              networks: program.networks.baseAddress!, cidrTables: program.cidrTables.baseAddress!,
                              registers: registers, iterSets: iterSets, iterIndex: iterIndex,
-                             hot: UnsafePointer(program.sharedHot),
+                             hot: UnsafePointer(program.hot),
                              matchData: regex.data))
         outcomes = VMOutcomes(statuses: statuses, errorPolicies: errorPolicies, errors: errors, trace: nil,
                               traceCapacity: 0)

@@ -18,16 +18,16 @@ final class PolicyIndex: @unchecked Sendable {
     /// Per slot: `rows[slot]` has `domain + 2` entries (absent, unknown, values);
     /// empty when no policy is filed under the slot.
     let rows: [UnsafeBufferPointer<TableRange>]
-    /// What a request reads, in a value: evaluators read it through the
-    /// program's `sharedIndex` pointer, so no decision touches (retains) this object.
-    let tables: IndexTables
+    /// What a request reads, pinned (`Program.pin`): evaluators read it
+    /// through this pointer, so no decision touches (retains) this object.
+    let tables: UnsafeMutablePointer<IndexTables>
     /// Per policy: its guard, for disasm (nil = always or disabled).
     let guards: [IndexGuard?]
 
     /// Policies every request must run, ascending.
-    var always: UnsafeBufferPointer<Int32> { tables.always }
+    var always: UnsafeBufferPointer<Int32> { tables.pointee.always }
     /// Words of the candidate bitset an evaluator must provide.
-    var bitsetWords: Int { tables.bitsetWords }
+    var bitsetWords: Int { tables.pointee.bitsetWords }
 
     convenience init() {
         self.init(policyCount: 0, always: [], rows: Array(repeating: [], count: IndexGuard.slots.count),
@@ -41,16 +41,17 @@ final class PolicyIndex: @unchecked Sendable {
             row.isEmpty ? nil : ActiveRow(signal: Int(slot.signal.rawValue), entries: row.baseAddress!,
                                           last: row.count - 1)
         }
-        tables = IndexTables(always: Program.freeze(always), activeRows: Program.freeze(active),
-                             intervalHigh: Program.freeze(intervals.map(\.0)),
-                             intervalLow: Program.freeze(intervals.map(\.1)),
-                             intervalLists: Program.freeze(intervals.map(\.2)), lists: Program.freeze(lists),
-                             bitsetWords: max(1, (policyCount + 63) / 64))
+        tables = Program.pin(IndexTables(always: Program.freeze(always), activeRows: Program.freeze(active),
+                                         intervalHigh: Program.freeze(intervals.map(\.0)),
+                                         intervalLow: Program.freeze(intervals.map(\.1)),
+                                         intervalLists: Program.freeze(intervals.map(\.2)),
+                                         lists: Program.freeze(lists), bitsetWords: max(1, (policyCount + 63) / 64)))
         self.guards = guards
     }
 
     deinit {
-        tables.deallocate()
+        tables.pointee.deallocate()
+        Program.unpin(tables)
         for r in rows { r.deallocate() }
     }
 }

@@ -114,9 +114,8 @@ enum EffectKind: UInt8, Sendable {
 }
 
 /// The per-policy columns the evaluator and the combinator read, as raw
-/// buffers in a value: evaluators read it through the program's
-/// `sharedColumns` pointer, so reading them costs no retain of the program.
-/// Owned by the program, which frees them.
+/// buffers in a value that the program keeps at a fixed address (see
+/// `Program.pin`). Owned by the program, which frees them.
 struct PolicyColumns {
     let effects: UnsafeBufferPointer<UInt8>
     /// 0 enforce, 1 report-only, 2 disabled.
@@ -199,7 +198,8 @@ struct PolicyTexts {
 /// unmanaged buffers so the VM walks them without bounds checks or ARC.
 final class Program: @unchecked Sendable {
     let policies: [PolicyInfo]
-    let columns: PolicyColumns
+    /// Pinned (see `pin`), like `hot` and the index's tables.
+    let columns: UnsafeMutablePointer<PolicyColumns>
     let texts: PolicyTexts
     let code: UnsafeBufferPointer<UInt64>
     let constants: UnsafeBufferPointer<Cell>
@@ -213,7 +213,7 @@ final class Program: @unchecked Sendable {
     let globs: [Glob]
     let regexes: RegexTable
     let schedules: [CompiledSchedule]
-    let hot: HotTables
+    let hot: UnsafeMutablePointer<HotTables>
     let dynamicReads: UnsafeBufferPointer<DynamicRead>
     let symbols: SymbolTable
     let lookup: SymbolLookup
@@ -223,14 +223,6 @@ final class Program: @unchecked Sendable {
     let dynamicSlotNames: [(DynamicRoot, String)]
     let registerCount: Int
     let index: PolicyIndex
-    /// `columns` and the index's tables, once more, for evaluators to read
-    /// through a pointer. Copied into each evaluator, their thirty-odd words
-    /// were cold cache lines per decision once many evaluators (a server's
-    /// connections) took turns; shared, they stay in cache.
-    let sharedColumns: UnsafeMutablePointer<PolicyColumns>
-    let sharedIndex: UnsafeMutablePointer<IndexTables>
-    /// `hot`, likewise, for the VM to read in place.
-    let sharedHot: UnsafeMutablePointer<HotTables>
     let defaultDecision: DecisionKeyword
     /// Source spans of test instructions, by code offset, for explain and disasm.
     let debugSpans: [Int32: Span]
@@ -239,7 +231,7 @@ final class Program: @unchecked Sendable {
 
     init(parts: ProgramParts) {
         policies = parts.policies
-        columns = PolicyColumns(parts.policies, defaultAllows: parts.defaultDecision == .allow)
+        columns = Program.pin(PolicyColumns(parts.policies, defaultAllows: parts.defaultDecision == .allow))
         texts = PolicyTexts(parts.policies)
         code = Program.freeze(parts.code)
         constants = Program.freeze(parts.constants)
@@ -254,18 +246,12 @@ final class Program: @unchecked Sendable {
         dynamicReads = Program.freeze(parts.dynamicReads)
         symbols = parts.symbols
         lookup = parts.symbols.lookupTable()
-        hot = HotTables(globs: parts.globs, schedules: parts.schedules, regexes: parts.regexes, symbols: lookup,
-                        symbolCount: parts.symbols.count)
+        hot = Program.pin(HotTables(globs: parts.globs, schedules: parts.schedules, regexes: parts.regexes,
+                                    symbols: lookup, symbolCount: parts.symbols.count))
         dynamicSlotBySymbol = Program.freeze(parts.dynamicSlotBySymbol.map { Program.freeze($0) })
         dynamicSlotNames = parts.dynamicSlotNames
         registerCount = parts.registerCount
         index = parts.index
-        sharedColumns = .allocate(capacity: 1)
-        sharedColumns.initialize(to: columns)
-        sharedIndex = .allocate(capacity: 1)
-        sharedIndex.initialize(to: parts.index.tables)
-        sharedHot = .allocate(capacity: 1)
-        sharedHot.initialize(to: hot)
         defaultDecision = parts.defaultDecision
         debugSpans = parts.debugSpans
         regexSources = parts.regexSources
@@ -273,17 +259,14 @@ final class Program: @unchecked Sendable {
     }
 
     deinit {
-        sharedColumns.deinitialize(count: 1)
-        sharedColumns.deallocate()
-        sharedIndex.deinitialize(count: 1)
-        sharedIndex.deallocate()
-        sharedHot.deinitialize(count: 1)
-        sharedHot.deallocate()
-        columns.deallocate()
+        columns.pointee.deallocate()
+        Program.unpin(columns)
         texts.deallocate()
         code.deallocate(); constants.deallocate()
         setCells.deallocate(); setKeys.deallocate(); sets.deallocate(); networks.deallocate()
-        cidrTables.deallocate(); dynamicReads.deallocate(); hot.deallocate()
+        cidrTables.deallocate(); dynamicReads.deallocate()
+        hot.pointee.deallocate()
+        Program.unpin(hot)
         for table in dynamicSlotBySymbol { table.deallocate() }
         dynamicSlotBySymbol.deallocate()
         lookup.deallocate()
@@ -295,6 +278,22 @@ final class Program: @unchecked Sendable {
         let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, items.count))
         _ = buffer.initialize(from: items)
         return UnsafeBufferPointer(rebasing: buffer[0..<items.count])
+    }
+
+    /// A table struct at a fixed address, which every evaluator reads
+    /// through a pointer. Copied into each evaluator, the thirty-odd words of
+    /// the columns, index and glob/regex/schedule tables were cold cache lines
+    /// on every decision once many evaluators (a server's connections) took
+    /// turns; one copy stays in cache, and reading it retains nothing.
+    static func pin<T>(_ value: T) -> UnsafeMutablePointer<T> {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: 1)
+        pointer.initialize(to: value)
+        return pointer
+    }
+
+    static func unpin<T>(_ pointer: UnsafeMutablePointer<T>) {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
     }
 
     var dynamicSlotCount: Int { dynamicSlotNames.count }

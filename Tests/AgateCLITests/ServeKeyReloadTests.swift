@@ -69,6 +69,10 @@ import Testing
         #expect(details.count == 1)
         #expect(details.first?.contains("readable by others") == true)
         #expect(details.first?.contains("the signing keys in use stay") == true)
+        client.send(#"{"id":"h","op":"health"}"# + "\n")
+        let health = IdentityCLI.json(client.readLines(1).first ?? "")
+        #expect(((health["last_reload"] as? [String: Any])?["details"] as? [String]) == details,
+                "health reports the same reload")
         #expect(Self.keyID(of: try token(4)) == newKey)
 
         #expect(ServeIdentityTests.stop(server) == 0)

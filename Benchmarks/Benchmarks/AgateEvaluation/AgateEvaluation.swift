@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import PolicyLanguage
 import PolicyVM
@@ -9,10 +10,9 @@ import PolicyVM
 // - decode: the workload's requests, in a ring, decoded into the frame of an
 //   evaluator for the N-policy set (strings interned against its symbols);
 // - decide: requests decoded beforehand, one per evaluator (256 of them, so
-//   frames are not all cache-hot), then decided in a pseudo-random order that
-//   does not repeat for 65,536 decisions: index lookup, VM, combinator, with
-//   no JSON in the loop. (Walked in a fixed cycle of 256, the branch predictor
-//   learned the cycle: 105 instead of 146 ns per decision at N = 100.);
+//   frames are not all cache-hot), then decided in `DecideOrder` (repeating
+//   after 65,536 decisions): index lookup, VM, combinator, with no JSON in
+//   the loop;
 // - decode+decide: what `agate eval` and the server do per request.
 //
 // (Retain/release counting is left out: with it on, package-benchmark 1.38.1
@@ -131,26 +131,13 @@ enum Workload {
                                                   now: 0), "workload request \(i * 389) does not decode")
             }
         }
-        let order = DecideOrder.shuffled(count: 1 << 16, evaluators: evaluators.count)
+        let order = DecideOrder.shuffled(count: 1 << 16)
         var next = 0
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            blackHole(evaluators[Int(order[next])].decideDecoded())
+            blackHole(evaluators[order[next]].decideDecoded())
             next = (next + 1) & 0xFFFF
         }
         benchmark.stopMeasurement()
-    }
-}
-
-/// Which evaluator decides next: a fixed pseudo-random sequence (a 64-bit LCG's
-/// top byte), the same every run, so runs compare.
-enum DecideOrder {
-    static func shuffled(count: Int, evaluators: Int) -> [UInt8] {
-        precondition(evaluators == 256)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 56)
-        }
     }
 }

@@ -1,34 +1,9 @@
 import Foundation
+import FuzzPolicies
 import PolicyVM
 
-/// A policy set that reads every kind of signal, so decoded values reach
-/// symbols, sets, patterns, regexes, networks, schedules and attributes.
-let policies = """
-    policyset "fuzz"
-    default deny
-
-    policy reads {
-      target subject.blueprint like "fin-*"
-      when "finance" in subject.groups and location.ip in [10.0.0.0/8, 2001:db8::/32]
-       and time in schedule mon..fri 08:00..18:00 "Europe/London"
-       and (all s in scopes: s matches /^Reports\\.(Read|Write)$/)
-      allow {
-        token_lifetime 15m
-        scopes ["Reports.Read"]
-      }
-    }
-
-    policy attributes {
-      when subject.attributes.level >= 3 and context.ticket like "INC-*"
-       and delegation.depth <= 2 and risk.level < high
-      allow
-    }
-
-    policy country {
-      when location has country and location.country not in ["GB", "IE"]
-      deny "outside the allowed countries"
-    }
-    """
+/// Every kind of signal, the clock included.
+let policies = FuzzPolicies.text(name: "fuzz", clock: true, reportOnly: false)
 
 let compiled: CompiledPolicySet = {
     guard case .compiled(let set, _, _) = PolicySetLoader.load(text: policies) else {

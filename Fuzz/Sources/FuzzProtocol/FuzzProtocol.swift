@@ -1,5 +1,6 @@
 import DecisionServer
 import Foundation
+import FuzzPolicies
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -10,39 +11,10 @@ import PolicyVM
 // of fuzzer-chosen sizes, and the answers are checked against a model of the
 // protocol built here, independently of the server's code.
 
-/// A policy set that reads no clock, so an answer depends on its request only
-/// and the harness can compute the same answer on its own evaluator: the
-/// decoder fuzzer's set without its schedule, plus a report-only policy.
-let policies = """
-    policyset "fuzz-protocol"
-    default deny
-
-    policy reads {
-      target subject.blueprint like "fin-*"
-      when "finance" in subject.groups and location.ip in [10.0.0.0/8, 2001:db8::/32]
-       and (all s in scopes: s matches /^Reports\\.(Read|Write)$/)
-      allow {
-        token_lifetime 15m
-        scopes ["Reports.Read"]
-      }
-    }
-
-    policy attributes {
-      when subject.attributes.level >= 3 and context.ticket like "INC-*"
-       and delegation.depth <= 2 and risk.level < high
-      allow
-    }
-
-    policy country {
-      when location has country and location.country not in ["GB", "IE"]
-      deny "outside the allowed countries"
-    }
-
-    policy high_risk report_only {
-      when risk.level >= high
-      deny "risk is high"
-    }
-    """
+/// No clock, so an answer depends on its request only and the harness can
+/// compute the same answer on its own evaluator; a report-only policy, so
+/// answers carry `report_only`.
+let policies = FuzzPolicies.text(name: "fuzz-protocol", clock: false, reportOnly: true)
 
 /// One server (the line limit is per server) and what its `stats` must say:
 /// the counts of every answer the harness has seen it give, since start.
