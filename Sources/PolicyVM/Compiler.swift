@@ -77,6 +77,25 @@ struct Compiler {
             emit(Instruction(.set, k: 1), span: policy.span)
         }
         emit(Instruction(.ret), span: policy.span)
+        fuseReturn(after: Int(entry))
+    }
+
+    /// A test that falls through to the policy's `RET` (directly, or via the
+    /// `SET true` of a policy without a condition, which a false test with an
+    /// exit never reaches) returns by itself. The `RET` stays for jumps and
+    /// fast entries that land on it.
+    private mutating func fuseReturn(after entry: Int) {
+        let ret = parts.code.count - 1
+        var candidate = ret - 1
+        if candidate > entry, let set = Instruction(decoding: parts.code[candidate]), set.op == .set, set.k == 1 {
+            candidate -= 1
+            guard let test = Instruction(decoding: parts.code[candidate]), test.k & Instruction.exitNotApplicable != 0
+            else { return }
+        }
+        guard candidate >= entry, var test = Instruction(decoding: parts.code[candidate]), OpcodeInfo[test.op].isTest
+        else { return }
+        test.k |= Instruction.thenReturn
+        parts.code[candidate] = test.encoded
     }
 
     /// A target reading an absent optional signal is false, not an error: guard it with `HAS`.

@@ -97,6 +97,7 @@ public enum Disassembler {
         if info.isTest || i.op == .target {
             if i.k & Instruction.exitNotMatched != 0 { fields.append("else not matched") }
             else if i.k & Instruction.exitNotApplicable != 0 { fields.append("else not applicable") }
+            if info.isTest, i.k & Instruction.thenReturn != 0 { fields.append("then return") }
         }
         let name = info.name.padding(toLength: 8)
         return ("\(format4(pc))  \(name) \(fields.joined(separator: ", "))".trimmingTrailingSpaces(), pc + 1)

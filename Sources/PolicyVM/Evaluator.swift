@@ -37,6 +37,33 @@ public struct Evaluator {
         state.invalid == nil ? state.run(trace: false) : .deny
     }
 
+    /// Decodes a request into `request` instead of this evaluator's own
+    /// frame, to be decided later by `decideDecoded(_:)`: the benchmarks hold
+    /// many decoded requests and let one evaluator decide them in turn, as a
+    /// worker's evaluator does. False when it does not decode.
+    public mutating func decode(json: UnsafeRawBufferPointer, now: Int64, into request: DecodedRequest) -> Bool {
+        state.use(request.frame)
+        let decoded = state.decodeInPlace(json: json, now: now, trailing: false) != nil
+        request.failure = state.invalid.map { ($0, state.invalidPath) }
+        return decoded
+    }
+
+    /// Decides a request decoded by `decode(json:now:into:)`; the details
+    /// (answer, matched policies) are this evaluator's until its next call,
+    /// and read `request`, which must outlive them.
+    public mutating func decideDecoded(_ request: DecodedRequest) -> Outcome {
+        state.use(request.frame)
+        guard let (failure, path) = request.failure else {
+            // Assigned only when set: storing nil over nil still calls the runtime to release.
+            if case .some = state.invalid { state.invalid = nil }
+            return state.run(trace: false)
+        }
+        state.invalid = failure
+        state.invalidPath = path
+        state.result.setInvalid()
+        return .deny
+    }
+
     /// Appends the answer's fields without surrounding braces, in SEMANTICS.md's order:
     /// "decision":…,"policies":[…],"controls":…,"reasons":[…],"report_only":[…],"errors":[…],"warnings":[…],"policyset":"sha256:…"
     public func writeAnswerFields(into buffer: inout [UInt8]) {
@@ -100,7 +127,12 @@ final class EvaluatorState {
     // What every decision reads comes first, so that it shares a few cache
     // lines (stored properties are laid out in the order declared): with many
     // evaluators taking turns, as a server's connections do, each line is a miss.
-    let frame: Frame
+    /// The request being decoded or decided: `ownFrame`, or a `DecodedRequest`'s
+    /// (see `use`). Unchecked: an evaluator is never shared between threads,
+    /// and a checked access costs a runtime call on every read.
+    /// Unowned: `ownFrame` or the `DecodedRequest` being decided keeps it
+    /// alive, and a strong reference would cost a retain and a release per switch.
+    @exclusivity(unchecked) private(set) unowned(unsafe) var frame: Frame
     /// The program's shared columns and index tables (owned by it: reading them retains nothing).
     let columns: UnsafePointer<PolicyColumns>
     let index: UnsafePointer<IndexTables>
@@ -120,11 +152,12 @@ final class EvaluatorState {
     let errorPolicies: UnsafeMutablePointer<Int32>
     let errors: UnsafeMutablePointer<VMError>
     var errorCount = 0
-    let frameSignals: UnsafeMutablePointer<Cell>
-    let frameElements: UnsafeMutablePointer<Cell>
+    @exclusivity(unchecked) private(set) var frameSignals: UnsafeMutablePointer<Cell>
+    @exclusivity(unchecked) private(set) var frameElements: UnsafeMutablePointer<Cell>
     var result: CombinedResult
     var invalid: DecodeFailure?
 
+    let ownFrame: Frame
     unowned(unsafe) let program: Program
     let programOwner: Program
     /// Copies of fixed pointers, so the hot path reads them without touching (retaining) the objects.
@@ -148,7 +181,8 @@ final class EvaluatorState {
     init(_ program: Program, hashJSON: [UInt8]) {
         self.program = program
         programOwner = program
-        frame = Frame(dynamicSlots: program.dynamicSlotCount)
+        ownFrame = Frame(dynamicSlots: program.dynamicSlotCount)
+        frame = ownFrame
         columns = UnsafePointer(program.columns)
         index = UnsafePointer(program.index.tables)
         texts = program.texts
@@ -197,6 +231,20 @@ final class EvaluatorState {
         rendered.deallocate()
     }
 
+    /// Points the evaluator (and its VM) at `frame`.
+    @inline(__always)
+    func use(_ frame: Frame) {
+        guard frame !== self.frame else { return }
+        precondition(frame.dynamicCount == ownFrame.dynamicCount, "a DecodedRequest of another policy set")
+        self.frame = frame
+        frameSignals = frame.signals
+        frameElements = frame.elements
+        vm.pointee.signals = UnsafePointer(frame.signals)
+        vm.pointee.dynamicCells = UnsafePointer(frame.dynamicCells)
+        vm.pointee.dynamicTypes = UnsafePointer(frame.dynamicTypes)
+        vm.pointee.elements = UnsafePointer(frame.elements)
+    }
+
     func decide(json: UnsafeRawBufferPointer, now: Int64, trace tracing: Bool) -> Outcome {
         guard decode(json: json, now: now) else { return .deny }
         return run(trace: tracing)
@@ -211,6 +259,12 @@ final class EvaluatorState {
     /// Decodes into the frame; the offset just past the request object, or nil
     /// (the answer set to an invalid-request deny) when it does not decode.
     func decode(json: UnsafeRawBufferPointer, now: Int64, trailing: Bool) -> Int? {
+        use(ownFrame)
+        return decodeInPlace(json: json, now: now, trailing: trailing)
+    }
+
+    /// `decode` into whichever frame the evaluator uses now.
+    func decodeInPlace(json: UnsafeRawBufferPointer, now: Int64, trailing: Bool) -> Int? {
         candidateCount = 0
         errorCount = 0
         do {
@@ -251,5 +305,17 @@ final class EvaluatorState {
             traces.append(Array(UnsafeBufferPointer(start: trace, count: traced)))
         }
         return Combinator.combine(self)
+    }
+}
+
+/// A request decoded by `Evaluator.decode(json:now:into:)`, held apart from
+/// any evaluator until one decides it. Made for one policy set's evaluators.
+public final class DecodedRequest {
+    let frame: Frame
+    /// Why it did not decode, and the JSON path, rendered.
+    var failure: (DecodeFailure, String)?
+
+    public init(for policySet: CompiledPolicySet) {
+        frame = Frame(dynamicSlots: policySet.program.dynamicSlotCount)
     }
 }

@@ -9,7 +9,8 @@
 //  |             BC (32)             |
 //
 //  op  the opcode below            k  bit 0: negate the test (`!=`, `not in`, `not like`);
-//                                     bit 1 / bit 2: when false, return "not matched" / "not applicable"
+//                                     bit 1 / bit 2: when false, return "not matched" / "not applicable";
+//                                     bit 3: then return the flag, as a `RET` after it would
 //  x   a comparison (0 == 1 != 2 < 3 <= 4 > 5 >=) or a quantifier (0 any, 1 all; QIN/QLIKE/QMATCH: bit 1 negates the body)
 //  A, B  operands: 3-bit kind + 13-bit index (see `Operand`), or a register
 //  C   a table index (constant set, CIDR table, glob, regex, schedule) or a relative offset
@@ -160,6 +161,10 @@ struct Instruction: Equatable, Sendable {
     /// "not applicable" (a target). On `TARGET`, they choose which it returns.
     static let exitNotMatched: UInt8 = 0b0010
     static let exitNotApplicable: UInt8 = 0b0100
+    /// On a test: return its flag ("matched" / "not matched") once the exits
+    /// above had their say. Set on the test a policy's `RET` follows, saving
+    /// most policies a dispatch (see `Compiler.fuseReturn`).
+    static let thenReturn: UInt8 = 0b1000
 
     static func jump(_ op: Opcode, to target: UInt32, x: UInt8 = 0, a: UInt16 = 0) -> Instruction {
         var i = Instruction(op, x: x, a: a)

@@ -48,11 +48,11 @@ struct VMOutcomes {
 struct VM {
     let code: UnsafePointer<UInt64>
     let constants: UnsafePointer<Cell>
-    let signals: UnsafePointer<Cell>
-    let dynamicCells: UnsafePointer<Cell>
-    let dynamicTypes: UnsafePointer<UInt8>
+    var signals: UnsafePointer<Cell>
+    var dynamicCells: UnsafePointer<Cell>
+    var dynamicTypes: UnsafePointer<UInt8>
     let dynamicReads: UnsafePointer<DynamicRead>
-    let elements: UnsafePointer<Cell>
+    var elements: UnsafePointer<Cell>
     let setCells: UnsafePointer<Cell>
     let setKeys: UnsafePointer<Int64>
     let sets: UnsafePointer<TableRange>
@@ -298,8 +298,12 @@ struct VM {
                     trace[traceCount] = TraceEntry(pc: Int32(at), flag: flag)
                     traceCount += 1
                 }
-                // A false conjunct or target leaves the policy now (`k` exit bits).
-                if !flag, w & 0x600 != 0 { status = w & 0x200 != 0 ? .notMatched : .notApplicable; break execute }
+                // A false conjunct or target leaves the policy now (`k` exit
+                // bits); a test with the return bit leaves it either way.
+                if w & 0xE00 != 0, !flag || w & 0x800 != 0 {
+                    status = flag ? .matched : w & 0x400 != 0 ? .notApplicable : .notMatched
+                    break execute
+                }
             }
             out.statuses[candidate] = status
             if status == .errored {

@@ -6,42 +6,42 @@ import Testing
 @Suite struct DisasmTests {
     static let cases: [(String, String, [String])] = [
         (#"signal equals constant"#, #"when audience == "https://graph.contoso.com""#, [
-            #"0000  EQSYM    audience, #0 "https://graph.contoso.com""#,
+            #"0000  EQSYM    audience, #0 "https://graph.contoso.com", then return"#,
             #"0001  RET"#]),
         (#"not equal"#, #"when audience != "x""#, [
-            #"0000  EQSYM    not, audience, #0 "x""#,
+            #"0000  EQSYM    not, audience, #0 "x", then return"#,
             #"0001  RET"#]),
         (#"kind and risk compare"#, #"when subject.kind == agent and risk.level >= medium"#, [
             #"0000  EQKIND   subject.kind, 0, else not matched"#,
-            #"0001  CMP      >=, risk.level, K0"#,
+            #"0001  CMP      >=, risk.level, K0, then return"#,
             #"0002  RET"#]),
         (#"in constant set"#, #"when audience in ["a", "b", "c"]"#, [
-            #"0000  INSYM    audience, S0"#,
+            #"0000  INSYM    audience, S0, then return"#,
             #"0001  RET"#]),
         (#"not in constant set"#, #"when location.country not in ["GB", "IE"]"#, [
-            #"0000  INSYM    not, location.country, S0"#,
+            #"0000  INSYM    not, location.country, S0, then return"#,
             #"0001  RET"#]),
         (#"constant in request set"#, #"when "admins" in subject.groups"#, [
-            #"0000  INSET    K0, subject.groups"#,
+            #"0000  INSET    K0, subject.groups, then return"#,
             #"0001  RET"#]),
         (#"ip in networks"#, #"when location.ip in [10.0.0.0/8, 2001:db8::/32]"#, [
-            #"0000  INCIDR   location.ip, N0"#,
+            #"0000  INCIDR   location.ip, N0, then return"#,
             #"0001  RET"#]),
         (#"ip in one network"#, #"when location.ip in 10.0.0.0/8"#, [
-            #"0000  INCIDR   location.ip, N0"#,
+            #"0000  INCIDR   location.ip, N0, then return"#,
             #"0001  RET"#]),
         (#"like"#, #"when audience like "https://*.contoso.com""#, [
-            #"0000  LIKE     audience, G0"#,
+            #"0000  LIKE     audience, G0, then return"#,
             #"0001  RET"#]),
         (#"matches"#, #"when any s in scopes: s matches /\.Write$/i"#, [
-            #"0000  QMATCH   any, scopes, R0"#,
+            #"0000  QMATCH   any, scopes, R0, then return"#,
             #"0001  RET"#]),
         (#"all over request set"#, #"when all s in scopes: s in ["A", "B"]"#, [
-            #"0000  QIN      all, scopes, S0"#,
+            #"0000  QIN      all, scopes, S0, then return"#,
             #"0001  RET"#]),
         (#"negated bodies and like"#, #"when (all g in subject.groups: g not in ["x"]) and not (any s in scopes: s like "*.Write")"#, [
             #"0000  QIN      all not, subject.groups, S0, else not matched"#,
-            #"0001  QLIKE    not, any, scopes, G0"#,
+            #"0001  QLIKE    not, any, scopes, G0, then return"#,
             #"0002  RET"#]),
         (#"a body that is not one test keeps the loop"#, #"when any s in scopes: s in ["A"] or s like "B*""#, [
             #"0000  FORPREP  any, scopes, r0, exit 0005"#,
@@ -51,12 +51,12 @@ import Testing
             #"0004  FORLOOP  any, r0, -> 0001"#,
             #"0005  RET"#]),
         (#"schedule"#, #"when time in schedule mon..fri 08:00..18:00 "Europe/London""#, [
-            #"0000  SCHED    time, T0"#,
+            #"0000  SCHED    time, T0, then return"#,
             #"0001  RET"#]),
         (#"has and difference"#, #"when subject has created and time - subject.created < 7d"#, [
             #"0000  HAS      subject.created, else not matched"#,
             #"0001  SUB      time, subject.created, r64"#,
-            #"0002  CMP      <, r64, K0"#,
+            #"0002  CMP      <, r64, K0, then return"#,
             #"0003  RET"#]),
         (#"or and not"#, #"when not (risk.score > 50 or delegation.depth >= 2)"#, [
             #"0000  CMP      >, risk.score, K0"#,
@@ -66,24 +66,36 @@ import Testing
             #"0004  RET"#]),
         (#"attributes"#, #"when subject.attributes.cost_center == "cc-1" and context.ticket like "INC*""#, [
             #"0000  EQSYM    subject.attributes.cost_center:string, #0 "cc-1", else not matched"#,
-            #"0001  LIKE     context.ticket:string, G0"#,
+            #"0001  LIKE     context.ticket:string, G0, then return"#,
             #"0002  RET"#]),
         (#"targets"#, #"target subject.blueprint == "finance"\#n  target audience in ["a", "b"]\#n  when risk.level == low"#, [
             #"0000  HAS      subject.blueprint, else not applicable"#,
             #"0001  EQSYM    subject.blueprint, #0 "finance", else not applicable"#,
             #"0002  INSYM    audience, S0, else not applicable"#,
-            #"0003  EQKIND   risk.level, 1"#,
+            #"0003  EQKIND   risk.level, 1, then return"#,
             #"0004  RET"#]),
         (#"a longer conjunct exits through TARGET"#, #"when (risk.score > 5 or risk.level == high) and audience == "a""#, [
             #"0000  CMP      >, risk.score, K0"#,
             #"0001  JT       -> 0003"#,
             #"0002  EQKIND   risk.level, 3"#,
             #"0003  TARGET   else not matched"#,
-            #"0004  EQSYM    audience, #0 "a""#,
+            #"0004  EQSYM    audience, #0 "a", then return"#,
             #"0005  RET"#]),
         (#"folded"#, #"when 1 == 1 and risk.score < 10"#, [
-            #"0000  CMP      <, risk.score, K0"#,
+            #"0000  CMP      <, risk.score, K0, then return"#,
             #"0001  RET"#]),
+        // The last target returns by itself; `SET` and `RET` stay for the indexed start.
+        (#"targets only"#, #"target audience == "a"\#n  target subject.kind == agent"#, [
+            #"0000  EQSYM    audience, #0 "a", else not applicable"#,
+            #"0001  EQKIND   subject.kind, 0, else not applicable, then return"#,
+            #"0002  SET      true"#,
+            #"0003  RET"#]),
+        // The jump still lands on `RET`.
+        (#"or"#, #"when risk.score > 5 or audience == "a""#, [
+            #"0000  CMP      >, risk.score, K0"#,
+            #"0001  JT       -> 0003"#,
+            #"0002  EQSYM    audience, #0 "a", then return"#,
+            #"0003  RET"#]),
     ]
 
     static func compile(_ body: String) throws -> CompiledPolicySet {

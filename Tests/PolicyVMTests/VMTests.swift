@@ -17,6 +17,29 @@ import Testing
         return T.decide(set, request).errors.map(\.code)
     }
 
+    @Test func decodedRequestsAreDecidedLaterByOneEvaluator() throws {
+        let set = try T.compile([
+            T.policy("graph", targets: [T.eq(T.sig(.audience), T.str("https://graph"))], T.allow()),
+            T.policy("ops", when: T.member(T.str("ops"), T.sig(.subjectGroups)), T.deny("ops")),
+        ])
+        let jsons = [T.request(), T.request(subject: #""groups":["ops"]"#), #"{"subject":{"id":3}}"#]
+        var evaluator = Evaluator(set)
+        let requests = jsons.map { _ in DecodedRequest(for: set) }
+        var decoded: [Bool] = []
+        for (json, request) in zip(jsons, requests) {
+            decoded.append(Array(json.utf8).withUnsafeBytes { evaluator.decode(json: $0, now: T.monday, into: request) })
+        }
+        #expect(decoded == [true, true, false])
+        // Interleaved with decisions on the evaluator's own frame, in any order.
+        for i in [2, 0, 1, 0, 2, 1] {
+            let outcome = evaluator.decideDecoded(requests[i])
+            let expected = T.decide(set, jsons[i])
+            #expect(outcome == expected.decision && evaluator.answer() == expected, "request \(i)")
+            _ = evaluator.decide(json: Array(jsons[(i + 1) % 3].utf8), now: T.monday)
+            #expect(evaluator.answer() == T.decide(set, jsons[(i + 1) % 3]))
+        }
+    }
+
     @Test func stringEqualsConstant() throws {
         #expect(try holds(T.eq(T.sig(.audience), T.str("https://graph"))))
         #expect(try !holds(T.eq(T.sig(.audience), T.str("https://other"))))
