@@ -128,10 +128,10 @@ final class EvaluatorState {
     // lines (stored properties are laid out in the order declared): with many
     // evaluators taking turns, as a server's connections do, each line is a miss.
     /// The request being decoded or decided: `ownFrame`, or a `DecodedRequest`'s
-    /// (see `use`). Unchecked: an evaluator is never shared between threads,
-    /// and a checked access costs a runtime call on every read.
-    /// Unowned: `ownFrame` or the `DecodedRequest` being decided keeps it
-    /// alive, and a strong reference would cost a retain and a release per switch.
+    /// (see `use`). Unchecked, as an evaluator is never shared between threads
+    /// and a checked access is a runtime call per read; unowned, as `ownFrame`
+    /// or the `DecodedRequest` keeps it alive and a strong reference would
+    /// cost a retain and a release per switch.
     @exclusivity(unchecked) private(set) unowned(unsafe) var frame: Frame
     /// The program's shared columns and index tables (owned by it: reading them retains nothing).
     let columns: UnsafePointer<PolicyColumns>
