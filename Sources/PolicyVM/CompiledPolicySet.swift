@@ -36,7 +36,13 @@ public final class CompiledPolicySet: Sendable {
 
     /// Compiles a checked policy set; fails only on encoding limits.
     public static func compile(_ checked: CheckedPolicySet) throws(CompileError) -> CompiledPolicySet {
-        let program = try Compiler.compile(checked)
+        try compile(checked, indexLayout: .automatic)
+    }
+
+    /// `compile` with the index's layout chosen (tests run both).
+    static func compile(_ checked: CheckedPolicySet, indexLayout: PolicyIndex.Layout) throws(CompileError)
+        -> CompiledPolicySet {
+        let program = try Compiler.compile(checked, indexLayout: indexLayout)
         return CompiledPolicySet(name: checked.name, hash: sourceHash(checked.sources), program: program,
                                  sources: checked.sources)
     }

@@ -22,9 +22,13 @@ struct Compiler {
     var globIndex: [String: Int] = [:]
     var scheduleIndex: [Schedule: Int] = [:]
     var nextTemp = 0
-    /// Per policy: the code offset just past its first target (nil: none), a
-    /// fast entry if the index decides that target (`finish`).
-    var afterFirstTarget: [Int32?] = []
+    /// Per policy: the code offset just past each target, a fast entry when
+    /// the index decides the targets before it (`finish`).
+    var afterTargets: [[Int32]] = []
+    /// Per policy: the code offset just past the first conjunct of its
+    /// condition (nil: no condition), likewise.
+    var afterFirstConjunct: [Int32?] = []
+    var indexLayout = PolicyIndex.Layout.automatic
     var currentSpan = Span(file: FileID(0), start: 0, end: 0)
 
     static let firstTemp = 64
@@ -34,8 +38,10 @@ struct Compiler {
         var name: String
     }
 
-    static func compile(_ checked: CheckedPolicySet) throws(CompileError) -> Program {
+    static func compile(_ checked: CheckedPolicySet, indexLayout: PolicyIndex.Layout = .automatic)
+        throws(CompileError) -> Program {
         var compiler = Compiler()
+        compiler.indexLayout = indexLayout
         compiler.parts.defaultDecision = checked.defaultDecision
         for policy in checked.policies { compiler.compilePolicy(policy) }
         compiler.finish(checked)
@@ -64,12 +70,13 @@ struct Compiler {
             info.require = controls.require.map { parts.symbols.intern($0) }.filter { seen.insert($0).inserted }
         }
         parts.policies.append(info)
-        afterFirstTarget.append(nil)
+        afterTargets.append([])
+        afterFirstConjunct.append(nil)
         guard policy.mode != .disabled else { return }
         nextTemp = Compiler.firstTemp
-        for (i, target) in policy.targets.enumerated() {
+        for target in policy.targets {
             compileTarget(target)
-            if i == 0 { afterFirstTarget[afterFirstTarget.count - 1] = Int32(parts.code.count) }
+            afterTargets[afterTargets.count - 1].append(Int32(parts.code.count))
         }
         if let condition = policy.condition {
             compileCondition(Folder.fold(condition))
@@ -113,10 +120,12 @@ struct Compiler {
     private mutating func compileCondition(_ condition: TypedExpr) {
         guard case .and(let items) = condition.kind, !items.isEmpty else {
             compileTest(condition)
+            afterFirstConjunct[afterFirstConjunct.count - 1] = Int32(parts.code.count)
             return
         }
         for (i, item) in items.enumerated() {
             if i == items.count - 1 { compileTest(item) } else { compileExiting(item, exit: Instruction.exitNotMatched) }
+            if i == 0 { afterFirstConjunct[afterFirstConjunct.count - 1] = Int32(parts.code.count) }
         }
     }
 

@@ -135,9 +135,22 @@ extension Compiler {
             if let id = parts.symbols.id(of: name) { bySymbol[Int(root.rawValue)][Int(id)] = Int32(slot) }
         }
         parts.dynamicSlotBySymbol = bySymbol
-        parts.index = PolicyIndex.build(checked.policies, symbols: parts.symbols)
-        for (i, rule) in parts.index.guards.enumerated() where rule?.decidedTarget == 0 {
-            if let start = afterFirstTarget[i] { parts.policies[i].fastEntry = start }
+        parts.index = PolicyIndex.build(checked.policies, symbols: parts.symbols, layout: indexLayout)
+        // A candidate has passed all its guards, so the VM may start after the
+        // leading targets they decide exactly, and after the condition's
+        // first conjunct too when every target and it are decided. (A fast
+        // entry starts with the flag set: at the `RET` of a one-test
+        // condition, the policy matches.)
+        for (i, guards) in parts.index.guards.enumerated() {
+            let decided = Set(guards.compactMap(\.decidedTarget))
+            var leading = 0
+            while decided.contains(leading) { leading += 1 }
+            if leading == afterTargets[i].count, guards.contains(where: \.decidesFirstConjunct),
+               let start = afterFirstConjunct[i] {
+                parts.policies[i].fastEntry = start
+            } else if leading > 0, leading <= afterTargets[i].count {
+                parts.policies[i].fastEntry = afterTargets[i][leading - 1]
+            }
         }
         if parts.registerCount > Operand.indexLimit { limit("too many registers", checked.policies.first?.span ?? currentSpan) }
     }

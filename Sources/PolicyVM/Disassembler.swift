@@ -174,20 +174,24 @@ public enum Disassembler {
             + "\(quote(s.schedule.zone)) (\(s.transitions.count) offset transitions)"
     }
 
-    /// The index: unguarded policies, then each policy's guard (the
-    /// condition a request must pass for the policy to run at all).
+    /// The index: its layout, the unguarded policies, then the guards (the
+    /// conditions a request must pass for a policy to run at all).
     static func indexListing(_ p: Program) -> [String] {
-        var lines: [String] = []
-        let always = (0..<p.index.always.count).map { p.policies[Int(p.index.always[$0])].name }
+        var lines: [String] = [p.index.usesBitsets
+            ? "layout: bitsets (a policy runs when all of its guards pass)"
+            : "layout: lists (each policy filed under its most selective guard)"]
+        let always = p.policies.indices.filter { p.policies[$0].mode != .disabled && p.index.guards[$0].isEmpty }
+            .map { p.policies[$0].name }
         lines.append("always: " + (always.isEmpty ? "(none)" : always.joined(separator: ", ")))
         // Policies sharing a guard are listed on one line, in policy order.
         var order: [String] = []
         var byGuard: [String: [String]] = [:]
-        for (i, rule) in p.index.guards.enumerated() {
-            guard let rule else { continue }
-            let text = describe(rule, p)
-            if byGuard[text] == nil { order.append(text) }
-            byGuard[text, default: []].append(p.policies[i].name)
+        for (i, guards) in p.index.guards.enumerated() {
+            for rule in guards {
+                let text = describe(rule, p)
+                if byGuard[text] == nil { order.append(text) }
+                if byGuard[text]?.last != p.policies[i].name { byGuard[text, default: []].append(p.policies[i].name) }
+            }
         }
         for text in order { lines.append("\(text): \(byGuard[text]!.joined(separator: ", "))") }
         return lines

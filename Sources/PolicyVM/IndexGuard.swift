@@ -30,6 +30,9 @@ struct IndexGuard {
     /// decides exactly: for a candidate it is known to hold, so the VM may
     /// start after its code. Nil for a pattern (`like`) or a `when` conjunct.
     var decidedTarget: Int?
+    /// This guard is the condition's first conjunct (as compiled, folded)
+    /// and decides it exactly: a candidate may start after it too.
+    var decidesFirstConjunct = false
 
     /// Scalar signals the index can key on, with the size of their value
     /// domain (0 = strings, keyed by symbol id).
@@ -135,24 +138,39 @@ struct IndexGuard {
         return listed.contains(key) ? listedAccept : otherAccept
     }
 
-    /// The guard a policy is filed under: its most selective target, or the
-    /// first conjunct of its condition; nil when nothing prunes (it always runs).
+    /// The guard a policy is filed under in the list layout: its most
+    /// selective target, or the first conjunct of its condition; nil when
+    /// nothing prunes (it always runs).
     static func best(for policy: CheckedPolicy, symbols: SymbolTable) -> IndexGuard? {
+        all(for: policy, symbols: symbols).filter { $0.score < 1 }.min { $0.score < $1.score }
+    }
+
+    /// Every guard of a policy: one per target the index can test, then the
+    /// first conjunct of its condition. All are necessary, so the bitset
+    /// layout runs a policy only when every one lets the request through.
+    static func all(for policy: CheckedPolicy, symbols: SymbolTable) -> [IndexGuard] {
         var options: [IndexGuard] = []
+        // A keyed test on a present value is decided by the key alone; an
+        // absent value fails both a target (its `HAS`) and its guard.
+        func exact(_ g: IndexGuard) -> Bool {
+            if case .key(_, _, _, _, let unknown, let absentAccept) = g.test { unknown != .maybe && !absentAccept } else { false }
+        }
         for (i, target) in policy.targets.enumerated() {
             guard var g = of(target, inTarget: true, symbols: symbols) else { continue }
-            // A keyed test on a present value is decided by the key alone;
-            // an absent value fails both the target (its `HAS`) and the guard.
-            if case .key(_, _, _, _, let unknown, let absentAccept) = g.test, unknown != .maybe, !absentAccept {
-                g.decidedTarget = i
-            }
+            if exact(g) { g.decidedTarget = i }
             options.append(g)
         }
         if let condition = policy.condition {
+            // The compiler's folded form, so that the first conjunct is the one it compiles first.
+            let folded = Folder.fold(condition)
             let first: TypedExpr
-            if case .and(let items) = condition.kind, let head = items.first { first = head } else { first = condition }
-            if let g = of(first, inTarget: false, symbols: symbols) { options.append(g) }
+            if case .and(let items) = folded.kind, let head = items.first { first = head } else { first = folded }
+            if var g = of(first, inTarget: false, symbols: symbols) {
+                // In `when`, an absent optional signal is an error the guard lets through: never exact there.
+                g.decidesFirstConjunct = exact(g)
+                options.append(g)
+            }
         }
-        return options.filter { $0.score < 1 }.min { $0.score < $1.score }
+        return options
     }
 }

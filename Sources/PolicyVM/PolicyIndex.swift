@@ -2,117 +2,157 @@ import PolicyLanguage
 
 /// Which policies can apply to a request.
 ///
-/// Each policy is filed under at most one `IndexGuard` (its most selective
-/// necessary condition); a policy without one runs for every request. Per
-/// keyed signal there is one row with an entry per possible value (absent,
-/// a string no policy mentions, then every symbol id or enum value), each a
-/// range into `lists` of the policies whose guard lets that value through;
-/// `location.ip` has a table of disjoint address intervals. A request's
-/// candidates are the union of one list per table plus the unguarded ones,
-/// gathered in a bitset so they come out in policy order. Cost follows the
-/// candidates (plus one word per 64 policies), not the set size. Candidates
-/// still run all their targets and conditions: the index only prunes.
+/// A policy's guards (`IndexGuard`) are necessary conditions the index tests
+/// with one table lookup each: keyed signals have one row per signal, with an
+/// entry per possible value (absent, a string no policy mentions, then every
+/// symbol id or enum value); `location.ip` has a table of disjoint address
+/// intervals. The tables come in two layouts:
+///
+/// - **bitsets** (sets of up to `bitsetPolicyLimit` policies): each entry is a
+///   bitset of the policies that every one of their guards on that signal lets
+///   through, so a request's candidates are the AND of one bitset per row,
+///   with no loop whose length depends on the request. A candidate has passed
+///   every guard, and the VM starts it after the targets they decided.
+/// - **lists** (larger sets, where a bitset per key would cost memory
+///   quadratic in the policies): each policy is filed under its most
+///   selective guard only, each entry is a list of policies, and a request's
+///   candidates are the union of one list per row plus the unguarded ones.
+///
+/// Either way the candidates come out of a bitset in policy order, and cost
+/// follows the candidates (plus one word per 64 policies), not the set size.
+/// Candidates still run their remaining targets and conditions: the index
+/// only prunes.
 final class PolicyIndex: @unchecked Sendable {
     static var slotCount: Int { IndexGuard.slots.count }
+    /// Above this many policies the index uses lists (see above).
+    static let bitsetPolicyLimit = 1024
 
-    /// Per slot: `rows[slot]` has `domain + 2` entries (absent, unknown, values);
-    /// empty when no policy is filed under the slot.
-    let rows: [UnsafeBufferPointer<TableRange>]
+    enum Layout: Sendable { case automatic, bitsets, lists }
+
     /// What a request reads, pinned (`Program.pin`): evaluators read it
     /// through this pointer, so no decision touches (retains) this object.
     let tables: UnsafeMutablePointer<IndexTables>
-    /// Per policy: its guard, for disasm (nil = always or disabled).
-    let guards: [IndexGuard?]
+    /// Per policy: the guards it is indexed by (empty: it always runs; in the
+    /// list layout, at most its best one), for disasm and indexed starts.
+    let guards: [[IndexGuard]]
 
-    /// Policies every request must run, ascending.
-    var always: UnsafeBufferPointer<Int32> { tables.pointee.always }
     /// Words of the candidate bitset an evaluator must provide.
     var bitsetWords: Int { tables.pointee.bitsetWords }
+    var usesBitsets: Bool { tables.pointee.usesBitsets }
 
     convenience init() {
-        self.init(policyCount: 0, always: [], rows: Array(repeating: [], count: IndexGuard.slots.count),
-                  intervals: [], lists: [], guards: [])
+        self.init(tables: IndexTables(policyCount: 0), guards: [])
     }
 
-    init(policyCount: Int, always: [Int32], rows: [[TableRange]], intervals: [(UInt64, UInt64, TableRange)],
-         lists: [Int32], guards: [IndexGuard?]) {
-        self.rows = rows.map { Program.freeze($0) }
-        let active = zip(self.rows, IndexGuard.slots).compactMap { row, slot in
-            row.isEmpty ? nil : ActiveRow(signal: Int(slot.signal.rawValue), entries: row.baseAddress!,
-                                          last: row.count - 1)
-        }
-        tables = Program.pin(IndexTables(always: Program.freeze(always), activeRows: Program.freeze(active),
-                                         intervalHigh: Program.freeze(intervals.map(\.0)),
-                                         intervalLow: Program.freeze(intervals.map(\.1)),
-                                         intervalLists: Program.freeze(intervals.map(\.2)),
-                                         lists: Program.freeze(lists), bitsetWords: max(1, (policyCount + 63) / 64)))
+    init(tables: IndexTables, guards: [[IndexGuard]]) {
+        self.tables = Program.pin(tables)
         self.guards = guards
     }
 
     deinit {
         tables.pointee.deallocate()
         Program.unpin(tables)
-        for r in rows { r.deallocate() }
     }
 }
 
 /// The index's tables as raw buffers, owned by the `PolicyIndex` that frees them.
 struct IndexTables {
-    let always: UnsafeBufferPointer<Int32>
-    /// The slots some policy is filed under, each with its signal and row:
-    /// a request looks at these only.
-    let activeRows: UnsafeBufferPointer<ActiveRow>
-    /// Network intervals: start of each (high, low), ascending, and its policies.
-    let intervalHigh: UnsafeBufferPointer<UInt64>
-    let intervalLow: UnsafeBufferPointer<UInt64>
-    let intervalLists: UnsafeBufferPointer<TableRange>
-    let lists: UnsafeBufferPointer<Int32>
+    let usesBitsets: Bool
     /// Words of the candidate bitset an evaluator must provide.
     let bitsetWords: Int
+    /// Keyed rows a request looks at (only the signals some guard tests).
+    let rows: UnsafeBufferPointer<IndexRow>
+    /// Network intervals: start of each (high, low), ascending.
+    let intervalHigh: UnsafeBufferPointer<UInt64>
+    let intervalLow: UnsafeBufferPointer<UInt64>
+    /// Per interval: a list (list layout) or a bitset offset in `start` (bitset layout).
+    let intervalEntries: UnsafeBufferPointer<TableRange>
+    /// The entry for an address below every interval.
+    let belowIntervals: TableRange
+
+    // List layout
+    /// Policies every request must run, ascending.
+    let always: UnsafeBufferPointer<Int32>
+    let lists: UnsafeBufferPointer<Int32>
+
+    // Bitset layout
+    /// The enabled policies, where every request starts.
+    let enabled: UnsafeBufferPointer<UInt64>
+    /// Every distinct bitset, `bitsetWords` words each; entries hold word offsets.
+    let pool: UnsafeBufferPointer<UInt64>
+
+    init(policyCount: Int, usesBitsets: Bool = false, rows: [IndexRow] = [], intervals: [(UInt64, UInt64, TableRange)] = [],
+         belowIntervals: TableRange = TableRange(start: 0, count: 0), always: [Int32] = [], lists: [Int32] = [],
+         enabled: [UInt64] = [], pool: [UInt64] = []) {
+        self.usesBitsets = usesBitsets
+        bitsetWords = max(1, (policyCount + 63) / 64)
+        self.rows = Program.freeze(rows)
+        intervalHigh = Program.freeze(intervals.map(\.0))
+        intervalLow = Program.freeze(intervals.map(\.1))
+        intervalEntries = Program.freeze(intervals.map(\.2))
+        self.belowIntervals = belowIntervals
+        self.always = Program.freeze(always)
+        self.lists = Program.freeze(lists)
+        self.enabled = Program.freeze(enabled)
+        self.pool = Program.freeze(pool)
+    }
 
     func deallocate() {
-        always.deallocate(); lists.deallocate(); activeRows.deallocate()
-        intervalHigh.deallocate(); intervalLow.deallocate(); intervalLists.deallocate()
+        for row in rows { UnsafeBufferPointer(start: row.entries, count: row.last + 1).deallocate() }
+        rows.deallocate()
+        intervalHigh.deallocate(); intervalLow.deallocate(); intervalEntries.deallocate()
+        always.deallocate(); lists.deallocate(); enabled.deallocate(); pool.deallocate()
     }
 
     /// Writes the candidates for a decoded request into `out`, ascending;
-    /// returns how many. `bits` is zeroed scratch of `bitsetWords` words, and
-    /// is left zeroed.
+    /// returns how many. `bits` is scratch of `bitsetWords` words, zeroed,
+    /// and is left zeroed.
     @inline(__always)
     func candidates(signals: UnsafePointer<Cell>, present: UInt32, bits: UnsafeMutablePointer<UInt64>,
                     into out: UnsafeMutablePointer<Int32>) -> Int {
         // Wrapping arithmetic throughout: every index and count here was
         // bounded when the tables were built.
-        let listBase = lists.baseAddress!
-        @inline(__always) func mark(_ range: TableRange) {
-            var i = Int(range.start)
-            let end = i &+ Int(range.count)
-            while i < end {
-                let policy = Int(listBase[i])
-                bits[policy >> 6] |= 1 << UInt64(policy & 63)
-                i &+= 1
-            }
+        @inline(__always) func entry(_ row: IndexRow) -> TableRange {
+            if present & (1 << UInt32(row.signal)) == 0 { return row.entries[0] }
+            let key = Int(truncatingIfNeeded: signals[row.signal].a)
+            return row.entries[key < 0 ? 1 : min(key &+ 2, row.last)]
         }
-        for i in 0..<always.count {
-            let policy = Int(always[i])
-            bits[policy >> 6] |= 1 << UInt64(policy & 63)
-        }
-        for row in activeRows {
-            let entry: Int
-            if present & (1 << UInt32(row.signal)) == 0 {
-                entry = 0
-            } else {
-                let key = Int(truncatingIfNeeded: signals[row.signal].a)
-                entry = key < 0 ? 1 : min(key &+ 2, row.last)
-            }
-            mark(row.entries[entry])
-        }
-        if intervalHigh.count > 0 {
+        @inline(__always) func networkEntry() -> TableRange? {
+            guard intervalHigh.count > 0 else { return nil }
             let ip = signals[Int(Signal.locationIP.rawValue)]
-            mark(interval(high: UInt64(bitPattern: ip.a), low: UInt64(bitPattern: ip.b)))
+            let i = interval(high: UInt64(bitPattern: ip.a), low: UInt64(bitPattern: ip.b))
+            return i < 0 ? belowIntervals : intervalEntries[i]
+        }
+        let words = bitsetWords
+        if usesBitsets {
+            let pool = self.pool.baseAddress!
+            @inline(__always) func and(_ range: TableRange) {
+                let set = pool + Int(range.start)
+                for w in 0..<words { bits[w] &= set[w] }
+            }
+            for w in 0..<words { bits[w] = enabled[w] }
+            for row in rows { and(entry(row)) }
+            if let network = networkEntry() { and(network) }
+        } else {
+            let listBase = lists.baseAddress!
+            @inline(__always) func mark(_ range: TableRange) {
+                var i = Int(range.start)
+                let end = i &+ Int(range.count)
+                while i < end {
+                    let policy = Int(listBase[i])
+                    bits[policy >> 6] |= 1 << UInt64(policy & 63)
+                    i &+= 1
+                }
+            }
+            for i in 0..<always.count {
+                let policy = Int(always[i])
+                bits[policy >> 6] |= 1 << UInt64(policy & 63)
+            }
+            for row in rows { mark(entry(row)) }
+            if let network = networkEntry() { mark(network) }
         }
         var n = 0
-        for word in 0..<bitsetWords {
+        for word in 0..<words {
             var w = bits[word]
             guard w != 0 else { continue }
             bits[word] = 0
@@ -125,11 +165,11 @@ struct IndexTables {
         return n
     }
 
-    /// The policies of the interval holding an address: a search for the
+    /// The interval holding an address (-1: below them all): a search for the
     /// last start ≤ it, without branches on the comparisons (addresses are
     /// random, so each branch would be a coin toss for the predictor).
     @inline(__always)
-    private func interval(high: UInt64, low: UInt64) -> TableRange {
+    private func interval(high: UInt64, low: UInt64) -> Int {
         @inline(__always) func startsAtOrBelow(_ i: Int) -> Bool {
             let h = intervalHigh[i], l = intervalLow[i]
             return (h < high) || (h == high) && (l <= low)
@@ -141,15 +181,16 @@ struct IndexTables {
             base = startsAtOrBelow(base &+ half) ? base &+ half : base
             n &-= half
         }
-        return startsAtOrBelow(base) ? intervalLists[base] : TableRange(start: 0, count: 0)
+        return startsAtOrBelow(base) ? base : -1
     }
 }
 
 /// One keyed signal's row of the index, for the per-request loop.
-struct ActiveRow {
+struct IndexRow {
     /// `Signal.rawValue` of the keyed signal.
     let signal: Int
-    /// `last + 1` entries: absent, a string no policy mentions, then each value.
+    /// `last + 1` entries: absent, a string no policy mentions, then each
+    /// value; a list (list layout) or a bitset offset in `start` (bitset layout).
     let entries: UnsafePointer<TableRange>
     let last: Int
 }

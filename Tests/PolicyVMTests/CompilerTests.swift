@@ -57,7 +57,8 @@ import Testing
         if case .constant(.bool(true)) = Folder.fold(T.not(T.like(T.str("abc"), "x*"))).kind {} else { Issue.record("like") }
     }
 
-    @Test func indexRunsOnlyCandidates() throws {
+    @Test(arguments: [PolicyIndex.Layout.bitsets, .lists])
+    func indexRunsOnlyCandidates(layout: PolicyIndex.Layout) throws {
         // 1000 policies over 400 blueprints and 100 audiences: a request runs a handful.
         var policies: [CheckedPolicy] = []
         for i in 0..<1000 {
@@ -67,7 +68,7 @@ import Testing
             policies.append(T.policy("p\(i)", targets: [target], T.allow()))
         }
         policies.append(T.policy("everyone", when: T.eq(T.sig(.subjectKind), T.kind(.agent)), T.limit(Controls(tokenLifetime: 60))))
-        let set = try T.compile(policies)
+        let set = try T.compile(policies, indexLayout: layout)
         var evaluator = Evaluator(set)
         _ = evaluator.decide(json: Array(T.request(subject: #""blueprint":"bp-2""#).replacingOccurrences("https://graph", "aud-5").utf8),
                              now: T.monday)
@@ -75,6 +76,30 @@ import Testing
         let expected = ([2, 402, 802] + stride(from: 5, to: 1000, by: 100) + [1000]).sorted()
         #expect(candidates == expected)
         #expect(evaluator.answer().policies == expected.map { $0 == 1000 ? "everyone" : "p\($0)" })
+    }
+
+    /// With bitsets, a policy is a candidate only when all of its guards pass:
+    /// one failing target (here the second) or a failing first conjunct keeps it out.
+    @Test func bitsetIndexIntersectsEveryGuard() throws {
+        func net(_ a: UInt8, _ b: UInt8, _ prefix: UInt8) -> TypedExpr {
+            TypedExpr(.inNetwork(T.sig(.locationIP), T.cidr(a, b, 0, 0, prefix), negated: false), type: .bool, span: T.span)
+        }
+        let policies = [
+            T.policy("both", targets: [T.eq(T.sig(.subjectBlueprint), T.str("bp")), T.eq(T.sig(.audience), T.str("https://graph"))], T.allow()),
+            T.policy("second fails", targets: [T.eq(T.sig(.subjectBlueprint), T.str("bp")), T.eq(T.sig(.audience), T.str("other"))], T.allow()),
+            T.policy("when fails", targets: [T.eq(T.sig(.subjectBlueprint), T.str("bp"))], when: T.eq(T.sig(.subjectKind), T.kind(.user)), T.allow()),
+            T.policy("network", targets: [T.eq(T.sig(.audience), T.str("https://graph")), net(10, 0, 8), net(10, 1, 16)], T.allow()),
+            T.policy("other network", targets: [net(10, 0, 8), net(10, 2, 16)], T.allow()),
+        ]
+        for layout in [PolicyIndex.Layout.bitsets, .lists] {
+            let set = try T.compile(policies, indexLayout: layout)
+            var evaluator = Evaluator(set)
+            _ = evaluator.decide(json: Array(T.request(subject: #""blueprint":"bp""#).utf8), now: T.monday)
+            let candidates = (0..<evaluator.state.candidateCount).map { set.policyName(Int(evaluator.state.candidates[$0])) }
+            // Lists file each policy under one guard, so more of them run; the answers agree.
+            #expect(candidates == (layout == .bitsets ? ["both", "network"] : ["both", "second fails", "when fails", "network", "other network"]), "\(layout)")
+            #expect(evaluator.answer().policies == ["both", "network"], "\(layout)")
+        }
     }
 
     @Test func unknownRequestValuesMatchNoIndexedList() throws {

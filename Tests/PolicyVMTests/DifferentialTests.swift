@@ -108,7 +108,9 @@ struct DifferentialPair {
         for seed in seeds {
             var generator = PolicyGenerator(seed: seed)
             let generated = generator.generate(policies: policies)
-            guard var pair = DifferentialPair(source: generated.source) else { continue }
+            // Both index layouts, alternately (each must agree with the oracle).
+            guard var pair = DifferentialPair(source: generated.source, indexLayout: seed % 2 == 0 ? .bitsets : .lists)
+            else { continue }
             var requestGenerator = RequestGenerator(seed: seed, schedules: generated.schedules)
             for _ in 0..<requests {
                 body(&pair, requestGenerator.request(), seed)
@@ -118,9 +120,9 @@ struct DifferentialPair {
         return count
     }
 
-    init?(source: String) {
+    init?(source: String, indexLayout: PolicyIndex.Layout = .automatic) {
         guard let checked = PolicyFrontend.check(source).policySet,
-              let compiled = try? CompiledPolicySet.compile(checked) else { return nil }
+              let compiled = try? CompiledPolicySet.compile(checked, indexLayout: indexLayout) else { return nil }
         evaluator = Evaluator(compiled)
         reference = ReferenceEvaluator(checked)
     }

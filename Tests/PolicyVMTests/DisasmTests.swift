@@ -124,14 +124,39 @@ import Testing
         #expect(listing.contains(#"  #0  "a""#))
     }
 
-    /// A candidate filed under an exact key of its first target starts past
-    /// that target's code; a pattern or a later target does not.
-    @Test func indexedStartSkipsTheDecidedFirstTarget() throws {
-        let exact = try Self.compile("target subject.blueprint == \"b\"\n  target audience == \"a\"")
+    /// With bitsets, a candidate has passed every guard: it starts past the
+    /// leading targets they decide exactly, and past the condition's first
+    /// conjunct when every target and it are decided (at the `RET` of a
+    /// one-test condition, with the flag set: it matches). A pattern, or an
+    /// optional signal in `when` (absent, it must err), stops it.
+    @Test func indexedStartSkipsEveryDecidedTest() throws {
+        let cases: [(String, String)] = [
+            ("target subject.blueprint == \"b\"\n  target audience == \"a\"", "@0, indexed start @3"),
+            ("target audience == \"a\"\n  when subject.kind == agent and risk.score > 5", "@0, indexed start @2"),
+            ("target audience == \"a\"\n  when subject.kind == agent", "@0, indexed start @2"),
+            ("target subject.blueprint like \"b-*\"\n  target audience == \"a\"", "@0\n"),
+            ("target audience == \"a\"\n  when subject.blueprint == \"b\"", "@0, indexed start @1"),
+        ]
+        for (body, start) in cases {
+            #expect(Disassembler.listing(try Self.compile(body)).contains("policy 0 p (enforce, deny) " + start), "\(body)")
+        }
+        #expect(Disassembler.listing(try Self.compile(cases[0].0)).contains("layout: bitsets"))
+    }
+
+    /// With lists, a candidate filed under an exact key of its first target
+    /// starts past that target's code; a pattern or a later target does not.
+    @Test func listIndexedStartSkipsTheDecidedFirstTarget() throws {
+        func compile(_ body: String) throws -> CompiledPolicySet {
+            let source = "policy p {\n  description \"d\"\n  \(body)\n  deny \"no\"\n}\n"
+            let checked = try #require(PolicyFrontend.check(source).policySet)
+            return try CompiledPolicySet.compile(checked, indexLayout: .lists)
+        }
+        let exact = try compile("target subject.blueprint == \"b\"\n  target audience == \"a\"")
         #expect(Disassembler.listing(exact).contains("policy 0 p (enforce, deny) @0, indexed start @2"))
-        let pattern = try Self.compile("target subject.blueprint like \"b-*\"")
+        #expect(Disassembler.listing(exact).contains("layout: lists"))
+        let pattern = try compile("target subject.blueprint like \"b-*\"")
         #expect(Disassembler.listing(pattern).contains("policy 0 p (enforce, deny) @0\n"))
-        let later = try Self.compile("target subject.kind == agent\n  target audience == \"a\"")
+        let later = try compile("target subject.kind == agent\n  target audience == \"a\"")
         #expect(Disassembler.listing(later).contains("policy 0 p (enforce, deny) @0\n"))
     }
 

@@ -62,11 +62,13 @@ enum T {
     static func deny(_ reason: String) -> CheckedEffect { .deny(reason: reason) }
     static func limit(_ controls: Controls) -> CheckedEffect { .limit(controls) }
 
-    static func compile(_ policies: [CheckedPolicy], default decision: DecisionKeyword = .deny) throws -> CompiledPolicySet {
+    static func compile(_ policies: [CheckedPolicy], default decision: DecisionKeyword = .deny,
+                        indexLayout: PolicyIndex.Layout = .automatic) throws -> CompiledPolicySet {
         var sources = SourceSet()
         sources.add(path: "test.agate", text: "# hand-built\n")
         return try CompiledPolicySet.compile(CheckedPolicySet(name: "test", defaultDecision: decision,
-                                                              policies: policies, sources: sources))
+                                                              policies: policies, sources: sources),
+                                             indexLayout: indexLayout)
     }
 
     /// 2026-11-23T12:00:00Z, a Monday.
