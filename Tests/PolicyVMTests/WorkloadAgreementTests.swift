@@ -11,11 +11,11 @@ struct WorkloadAgreementTests {
     static let sample = ProcessInfo.processInfo.environment["AGATE_WORKLOAD_SAMPLE"].flatMap(Int.init) ?? 1
 
     @Test(.enabled(if: WorkloadLocation.isPresent, "the shared workload is not at ../shared/workload: skipped"),
-          arguments: [10, 100, 1000])
-    func everyDecisionAgrees(n: Int) throws {
+          arguments: [10, 100, 1000], [PolicyIndex.Layout.bitsets, .lists])
+    func everyDecisionAgrees(n: Int, indexLayout: PolicyIndex.Layout) throws {
         let loaded = PolicyFrontend.load(paths: [WorkloadLocation.committedPolicies(n).path])
         let checked = try #require(loaded.policySet, "policies_N\(n).agate does not check: \(loaded.diagnostics)")
-        var evaluator = Evaluator(try CompiledPolicySet.compile(checked))
+        var evaluator = Evaluator(try CompiledPolicySet.compile(checked, indexLayout: indexLayout))
         let requests = try Self.lines(gunzipping: "requests_N\(n).jsonl.gz")
         let expected = try Self.lines(gunzipping: "expected_N\(n).jsonl.gz")
         try #require(requests.count == expected.count && requests.count >= 100_000)
@@ -36,7 +36,7 @@ struct WorkloadAgreementTests {
                 }
             }
         }
-        print("workload N=\(n): \(checkedCount - disagreements.count)/\(checkedCount) decisions agree"
+        print("workload N=\(n), index \(indexLayout): \(checkedCount - disagreements.count)/\(checkedCount) decisions agree"
               + (Self.sample > 1 ? " (every \(Self.sample)th request)" : ""))
         #expect(disagreements.isEmpty, "\(disagreements.count) disagreements, first: \(disagreements.prefix(10).joined(separator: "\n"))")
     }
