@@ -113,7 +113,7 @@ struct IndexTables {
         // Wrapping arithmetic throughout: every index and count here was
         // bounded when the tables were built.
         @inline(__always) func entry(_ row: IndexRow) -> TableRange {
-            if present & (1 << UInt32(row.signal)) == 0 { return row.entries[0] }
+            if present & row.presenceBit == 0 { return row.entries[0] }
             let key = Int(truncatingIfNeeded: signals[row.signal].a)
             return row.entries[key < 0 ? 1 : min(key &+ 2, row.last)]
         }
@@ -187,10 +187,18 @@ struct IndexTables {
 
 /// One keyed signal's row of the index, for the per-request loop.
 struct IndexRow {
-    /// `Signal.rawValue` of the keyed signal.
+    /// `Signal.rawValue` of the keyed signal, and its bit in a frame's `present`.
     let signal: Int
+    let presenceBit: UInt32
     /// `last + 1` entries: absent, a string no policy mentions, then each
     /// value; a list (list layout) or a bitset offset in `start` (bitset layout).
     let entries: UnsafePointer<TableRange>
     let last: Int
+
+    init(signal: Signal, entries: [TableRange]) {
+        self.signal = Int(signal.rawValue)
+        presenceBit = 1 << UInt32(signal.rawValue)
+        self.entries = Program.freeze(entries).baseAddress!
+        last = entries.count - 1
+    }
 }

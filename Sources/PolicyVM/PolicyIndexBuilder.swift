@@ -90,8 +90,14 @@ extension PolicyIndex {
                 }
                 entries.append(intern(bits))
             }
-            rows.append(IndexRow(signal: Int(IndexGuard.slots[slot].signal.rawValue),
-                                 entries: Program.freeze(entries).baseAddress!, last: entries.count - 1))
+            // A row whose every entry is the same bitset tells requests apart
+            // no better than `enabled` can hold it: fold it in.
+            if entries.allSatisfy({ $0 == entries[0] }) {
+                let start = Int(entries[0].start)
+                for w in 0..<words { enabled[w] &= pool[start + w] }
+                continue
+            }
+            rows.append(IndexRow(signal: IndexGuard.slots[slot].signal, entries: entries))
         }
 
         let networked = networkGuards(guards)
@@ -151,8 +157,7 @@ extension PolicyIndex {
                 entries.append(mentioned.contains(Int64(key))
                     ? append(filed.filter { $0.rule.accepts(key: Int64(key)) }.map(\.policy)) : other)
             }
-            rows.append(IndexRow(signal: Int(IndexGuard.slots[slot].signal.rawValue),
-                                 entries: Program.freeze(entries).baseAddress!, last: entries.count - 1))
+            rows.append(IndexRow(signal: IndexGuard.slots[slot].signal, entries: entries))
         }
         let networked = networkGuards(guards).map { (policy: $0.policy, networks: $0.guards[0]) }
         var intervals: [(UInt64, UInt64, TableRange)] = []
