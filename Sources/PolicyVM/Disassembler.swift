@@ -197,7 +197,7 @@ public enum Disassembler {
         return lines
     }
 
-    private static func describe(_ rule: IndexGuard, _ p: Program) -> String {
+    static func describe(_ rule: IndexGuard, _ p: Program) -> String {
         switch rule.test {
         case .network(let cidrs):
             return "location.ip in [" + cidrs.map { describe(Network($0)) }.joined(separator: ", ") + "]"

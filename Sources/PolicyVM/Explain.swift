@@ -26,6 +26,14 @@ public struct Explanation: Equatable, Sendable {
     /// Candidate policies in policy order; the others were pruned by the target index.
     public var policies: [PolicyExplanation]
     public var policyCount: Int
+    /// The enabled policies the index pruned, grouped by the first of their
+    /// guards the request fails (`agate disasm` lists every guard), in policy order.
+    public var pruned: [(guard: String, policies: [String])] = []
+
+    public static func == (a: Explanation, b: Explanation) -> Bool {
+        a.answer == b.answer && a.policies == b.policies && a.policyCount == b.policyCount
+            && a.pruned.map(\.guard) == b.pruned.map(\.guard) && a.pruned.map(\.policies) == b.pruned.map(\.policies)
+    }
 
     /// Indented text for `agate eval --explain`.
     public func text() -> String {
@@ -36,6 +44,10 @@ public struct Explanation: Equatable, Sendable {
             for step in policy.steps {
                 lines.append("#   \(step.held ? "held  " : "failed") \(step.location)  \(step.source)")
             }
+        }
+        for (rule, names) in pruned {
+            let shown = names.prefix(20).joined(separator: ", ") + (names.count > 20 ? ", and \(names.count - 20) more" : "")
+            lines.append("# not a candidate, the request fails `\(rule)`: \(shown)")
         }
         return lines.joined(separator: "\n")
     }
@@ -74,7 +86,35 @@ extension Evaluator {
                                                   status: status, steps: steps, error: error))
             }
         }
-        return Explanation(answer: answer(), policies: policies, policyCount: p.policies.count)
+        var explanation = Explanation(answer: answer(), policies: policies, policyCount: p.policies.count)
+        if state.invalid == nil { explanation.pruned = prunedPolicies() }
+        return explanation
+    }
+
+    /// The enabled policies that were not candidates, by the first guard the request fails.
+    private func prunedPolicies() -> [(guard: String, policies: [String])] {
+        let p = state.program, frame = state.frame
+        let candidates = Set((0..<state.candidateCount).map { Int(state.candidates[$0]) })
+        func passes(_ rule: IndexGuard) -> Bool {
+            switch rule.test {
+            case .key(let slot, _, _, _, _, let absentAccept):
+                let signal = IndexGuard.slots[slot].signal
+                guard frame.isPresent(signal) else { return absentAccept }
+                return rule.accepts(key: max(-1, frame.signals[Int(signal.rawValue)].a))
+            case .network(let cidrs):
+                let ip = frame.signals[Int(Signal.locationIP.rawValue)]
+                return cidrs.contains { Network($0).contains(high: UInt64(bitPattern: ip.a), low: UInt64(bitPattern: ip.b)) }
+            }
+        }
+        var order: [String] = []
+        var byGuard: [String: [String]] = [:]
+        for (i, info) in p.policies.enumerated() where info.mode != .disabled && !candidates.contains(i) {
+            let text = p.index.guards[i].first { !passes($0) }.map { Disassembler.describe($0, p) }
+                ?? "its guards, which no request passes"
+            if byGuard[text] == nil { order.append(text) }
+            byGuard[text, default: []].append(info.name)
+        }
+        return order.map { ($0, byGuard[$0]!) }
     }
 }
 

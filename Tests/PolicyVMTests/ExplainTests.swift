@@ -47,6 +47,9 @@ import Testing
         let needs = e.policies[1]
         #expect(needs.status == .errored)
         #expect(needs.error == "signal `subject.blueprint` is absent from the request")
+        // The pruned policy is named with the guard the request fails.
+        #expect(e.pruned.map(\.guard) == [#"audience == "https://finance""#] && e.pruned.map(\.policies) == [["finance_only"]])
+        #expect(e.text().hasSuffix(#"# not a candidate, the request fails `audience == "https://finance"`: finance_only"#))
     }
 
     @Test func explainGivesTheSameAnswerAsDecide() throws {
