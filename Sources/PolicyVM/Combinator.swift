@@ -105,9 +105,9 @@ enum Combinator {
                 }
             }
         }
-        let requested = s.frameSignals[Int(Signal.scopes.rawValue)]
+        let requested = s.frame.signals[Int(Signal.scopes.rawValue)]
         for e in Int(requested.b)..<Int(requested.b + requested.c) {
-            let id = s.frameElements[e].a
+            let id = s.frame.elements[e].a
             var granted = true
             for j in 0..<r.policyCount {
                 let ceiling = p.pointee.ceilings[Int(r.policies[j])]

@@ -184,17 +184,22 @@ public enum Disassembler {
             .map { p.policies[$0].name }
         lines.append("always: " + (always.isEmpty ? "(none)" : always.joined(separator: ", ")))
         // Policies sharing a guard are listed on one line, in policy order.
-        var order: [String] = []
-        var byGuard: [String: [String]] = [:]
-        for (i, guards) in p.index.guards.enumerated() {
-            for rule in guards {
-                let text = describe(rule, p)
-                if byGuard[text] == nil { order.append(text) }
-                if byGuard[text]?.last != p.policies[i].name { byGuard[text, default: []].append(p.policies[i].name) }
-            }
+        let pairs = p.index.guards.enumerated().flatMap { i, guards in
+            guards.map { (key: describe($0, p), name: p.policies[i].name) }
         }
-        for text in order { lines.append("\(text): \(byGuard[text]!.joined(separator: ", "))") }
+        for (text, names) in grouped(pairs) { lines.append("\(text): \(names.joined(separator: ", "))") }
         return lines
+    }
+
+    /// Names grouped by key: keys in the order first seen, each name once per key.
+    static func grouped(_ pairs: [(key: String, name: String)]) -> [(key: String, names: [String])] {
+        var order: [String] = []
+        var byKey: [String: [String]] = [:]
+        for (key, name) in pairs {
+            if byKey[key] == nil { order.append(key) }
+            if byKey[key]?.last != name { byKey[key, default: []].append(name) }
+        }
+        return order.map { ($0, byKey[$0]!) }
     }
 
     static func describe(_ rule: IndexGuard, _ p: Program) -> String {

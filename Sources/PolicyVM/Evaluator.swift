@@ -58,9 +58,7 @@ public struct Evaluator {
             if case .some = state.invalid { state.invalid = nil }
             return state.run(trace: false)
         }
-        state.invalid = failure
-        state.invalidPath = path
-        state.result.setInvalid()
+        state.setInvalid(failure, path: path)
         return .deny
     }
 
@@ -152,8 +150,6 @@ final class EvaluatorState {
     let errorPolicies: UnsafeMutablePointer<Int32>
     let errors: UnsafeMutablePointer<VMError>
     var errorCount = 0
-    @exclusivity(unchecked) private(set) var frameSignals: UnsafeMutablePointer<Cell>
-    @exclusivity(unchecked) private(set) var frameElements: UnsafeMutablePointer<Cell>
     var result: CombinedResult
     var invalid: DecodeFailure?
 
@@ -189,8 +185,6 @@ final class EvaluatorState {
         lookup = program.lookup
         dynamicSlots = program.dynamicSlotBySymbol
         self.hashJSON = Program.freeze(hashJSON)
-        frameSignals = frame.signals
-        frameElements = frame.elements
         let registerCount = max(1, program.registerCount)
         registers = .allocate(capacity: registerCount)
         registers.initialize(repeating: .zero, count: registerCount)
@@ -237,8 +231,6 @@ final class EvaluatorState {
         guard frame !== self.frame else { return }
         precondition(frame.dynamicCount == ownFrame.dynamicCount, "a DecodedRequest of another policy set")
         self.frame = frame
-        frameSignals = frame.signals
-        frameElements = frame.elements
         vm.pointee.signals = UnsafePointer(frame.signals)
         vm.pointee.dynamicCells = UnsafePointer(frame.dynamicCells)
         vm.pointee.dynamicTypes = UnsafePointer(frame.dynamicTypes)
@@ -273,11 +265,16 @@ final class EvaluatorState {
             invalid = nil
             return end
         } catch {
-            invalid = error
-            invalidPath = error.path.render(frame)
-            result.setInvalid()
+            setInvalid(error, path: error.path.render(frame))
             return nil
         }
+    }
+
+    /// The answer becomes an invalid-request deny, naming `failure` at `path`.
+    func setInvalid(_ failure: DecodeFailure, path: String) {
+        invalid = failure
+        invalidPath = path
+        result.setInvalid()
     }
 
     /// Decides the request in the frame: index, candidates, combinator.

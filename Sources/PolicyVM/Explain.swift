@@ -93,28 +93,14 @@ extension Evaluator {
 
     /// The enabled policies that were not candidates, by the first guard the request fails.
     private func prunedPolicies() -> [(guard: String, policies: [String])] {
-        let p = state.program, frame = state.frame
+        let p = state.program
         let candidates = Set((0..<state.candidateCount).map { Int(state.candidates[$0]) })
-        func passes(_ rule: IndexGuard) -> Bool {
-            switch rule.test {
-            case .key(let slot, _, _, _, _, let absentAccept):
-                let signal = IndexGuard.slots[slot].signal
-                guard frame.isPresent(signal) else { return absentAccept }
-                return rule.accepts(key: max(-1, frame.signals[Int(signal.rawValue)].a))
-            case .network(let cidrs):
-                let ip = frame.signals[Int(Signal.locationIP.rawValue)]
-                return cidrs.contains { Network($0).contains(high: UInt64(bitPattern: ip.a), low: UInt64(bitPattern: ip.b)) }
-            }
+        let pairs = p.policies.indices.filter { p.policies[$0].mode != .disabled && !candidates.contains($0) }.map { i in
+            (key: p.index.guards[i].first { !$0.passes(state.frame) }.map { Disassembler.describe($0, p) }
+                ?? "its guards, which no request passes",
+             name: p.policies[i].name)
         }
-        var order: [String] = []
-        var byGuard: [String: [String]] = [:]
-        for (i, info) in p.policies.enumerated() where info.mode != .disabled && !candidates.contains(i) {
-            let text = p.index.guards[i].first { !passes($0) }.map { Disassembler.describe($0, p) }
-                ?? "its guards, which no request passes"
-            if byGuard[text] == nil { order.append(text) }
-            byGuard[text, default: []].append(info.name)
-        }
-        return order.map { ($0, byGuard[$0]!) }
+        return Disassembler.grouped(pairs).map { ($0.key, $0.names) }
     }
 }
 

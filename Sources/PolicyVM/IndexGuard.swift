@@ -138,6 +138,29 @@ struct IndexGuard {
         return listed.contains(key) ? listedAccept : otherAccept
     }
 
+    /// The keyed slot this guard tests (nil: a network guard).
+    var slot: Int? { if case .key(let slot, _, _, _, _, _) = test { slot } else { nil } }
+    /// The keys it names (empty for a network guard).
+    var listed: Set<Int64> { if case .key(_, let listed, _, _, _, _) = test { listed } else { [] } }
+    /// Whether an absent signal passes.
+    var acceptsAbsent: Bool { if case .key(_, _, _, _, _, let absent) = test { absent } else { true } }
+    /// Whether a key it does not name passes.
+    var acceptsOther: Bool { if case .key(_, _, _, let otherAccept, _, _) = test { otherAccept } else { true } }
+
+    /// Whether a decoded request passes (for explanations; the index itself
+    /// answers from its tables).
+    func passes(_ frame: Frame) -> Bool {
+        switch test {
+        case .key(let slot, _, _, _, _, _):
+            let signal = IndexGuard.slots[slot].signal
+            guard frame.isPresent(signal) else { return acceptsAbsent }
+            return accepts(key: max(-1, frame.signals[Int(signal.rawValue)].a))
+        case .network(let cidrs):
+            let ip = frame.signals[Int(Signal.locationIP.rawValue)]
+            return cidrs.contains { Network($0).contains(high: UInt64(bitPattern: ip.a), low: UInt64(bitPattern: ip.b)) }
+        }
+    }
+
     /// The guard a policy is filed under in the list layout: its most
     /// selective target, or the first conjunct of its condition; nil when
     /// nothing prunes (it always runs).
@@ -153,7 +176,7 @@ struct IndexGuard {
         // A keyed test on a present value is decided by the key alone; an
         // absent value fails both a target (its `HAS`) and its guard.
         func exact(_ g: IndexGuard) -> Bool {
-            if case .key(_, _, _, _, let unknown, let absentAccept) = g.test { unknown != .maybe && !absentAccept } else { false }
+            if case .key(_, _, _, _, let unknown, _) = g.test { unknown != .maybe && !g.acceptsAbsent } else { false }
         }
         for (i, target) in policy.targets.enumerated() {
             guard var g = of(target, inTarget: true, symbols: symbols) else { continue }

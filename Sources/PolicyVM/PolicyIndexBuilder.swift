@@ -24,7 +24,7 @@ extension PolicyIndex {
 
     private static func keyGuards(_ guards: [[IndexGuard]], slot: Int) -> [(policy: Int, guards: [IndexGuard])] {
         guards.enumerated().compactMap { policy, all in
-            let mine = all.filter { if case .key(slot, _, _, _, _, _) = $0.test { true } else { false } }
+            let mine = all.filter { $0.slot == slot }
             return mine.isEmpty ? nil : (policy, mine)
         }
     }
@@ -69,15 +69,13 @@ extension PolicyIndex {
                 for (policy, mine) in guarded where !mine.allSatisfy(accepts) { clear(&bits, policy) }
                 return bits
             }
-            let absent = passing { if case .key(_, _, _, _, _, let absent) = $0.test { absent } else { true } }
+            let absent = passing(\.acceptsAbsent)
             let unknown = passing { $0.accepts(key: -1) }
             // A key no guard of a policy lists gets each guard's `otherAccept`.
-            let other = passing { if case .key(_, _, _, let otherAccept, _, _) = $0.test { otherAccept } else { true } }
+            let other = passing(\.acceptsOther)
             var listing: [Int64: [Int]] = [:]
             for (index, (_, mine)) in guarded.enumerated() {
-                var keys: Set<Int64> = []
-                for g in mine { if case .key(_, let listed, _, _, _, _) = g.test { keys.formUnion(listed) } }
-                for key in keys { listing[key, default: []].append(index) }
+                for key in Set(mine.flatMap(\.listed)) { listing[key, default: []].append(index) }
             }
             let otherEntry = intern(other)
             var entries = [intern(absent), intern(unknown)]
@@ -141,18 +139,10 @@ extension PolicyIndex {
         for slot in IndexGuard.slots.indices {
             let filed = keyGuards(guards, slot: slot).map { (policy: $0.policy, rule: $0.guards[0]) }
             guard !filed.isEmpty else { continue }
-            var mentioned: Set<Int64> = []
-            for (_, g) in filed {
-                if case .key(_, let listed, _, _, _, _) = g.test { mentioned.formUnion(listed) }
-            }
-            var entries = [
-                append(filed.filter { if case .key(_, _, _, _, _, let absent) = $0.rule.test { absent } else { true } }
-                    .map(\.policy)),
-                append(filed.filter { $0.rule.accepts(key: -1) }.map(\.policy)),
-            ]
-            let other = append(filed.filter { g in
-                if case .key(_, _, _, let otherAccept, _, _) = g.rule.test { otherAccept } else { true }
-            }.map(\.policy))
+            let mentioned = Set(filed.flatMap(\.rule.listed))
+            var entries = [append(filed.filter(\.rule.acceptsAbsent).map(\.policy)),
+                           append(filed.filter { $0.rule.accepts(key: -1) }.map(\.policy))]
+            let other = append(filed.filter(\.rule.acceptsOther).map(\.policy))
             for key in 0..<domain(slot, symbols) {
                 entries.append(mentioned.contains(Int64(key))
                     ? append(filed.filter { $0.rule.accepts(key: Int64(key)) }.map(\.policy)) : other)

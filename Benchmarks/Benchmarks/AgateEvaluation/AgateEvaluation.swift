@@ -125,12 +125,13 @@ enum Workload {
     /// As a worker does: one evaluator decides 256 decoded requests in `DecideOrder`.
     static func decide(_ benchmark: Benchmark, policySet: CompiledPolicySet, requests: Requests) {
         var evaluator = Evaluator(policySet)
-        let decoded = (0..<256).map { _ in DecodedRequest(for: policySet) }
+        let sample = DecideOrder.sample(from: requests.ranges.count)
+        let decoded = sample.map { _ in DecodedRequest(for: policySet) }
         requests.bytes.withUnsafeBytes { all in
-            for i in decoded.indices {
-                let (offset, length) = requests.ranges[i * 389 % requests.ranges.count]
+            for (request, index) in zip(decoded, sample) {
+                let (offset, length) = requests.ranges[index]
                 precondition(evaluator.decode(json: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]),
-                                              now: 0, into: decoded[i]), "workload request \(i * 389) does not decode")
+                                              now: 0, into: request), "workload request \(index) does not decode")
             }
         }
         let order = DecideOrder.shuffled(count: 1 << 16)

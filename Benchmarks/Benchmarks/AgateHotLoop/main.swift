@@ -89,12 +89,13 @@ bytes.withUnsafeBytes { all in
 if only == "all" || only == "decide" {
     // As a worker does: one evaluator decides 256 decoded requests, in
     // `DecideOrder`, as many times as there are requests.
-    let requests = (0..<256).map { _ in DecodedRequest(for: policySet) }
+    let sample = DecideOrder.sample(from: ranges.count)
+    let requests = sample.map { _ in DecodedRequest(for: policySet) }
     bytes.withUnsafeBytes { all in
-        for i in requests.indices {
-            let (offset, length) = ranges[i * 389 % ranges.count]
+        for (request, index) in zip(requests, sample) {
+            let (offset, length) = ranges[index]
             _ = evaluator.decode(json: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]), now: 0,
-                                 into: requests[i])
+                                 into: request)
         }
     }
     let order = DecideOrder.shuffled(count: ranges.count)
@@ -114,10 +115,11 @@ if only == "all" || only == "decide" {
 if only == "all" || only == "decide-apart" {
     // As 256 connections do: each of 256 evaluators holds one decoded request
     // (and its own scratch), decided in `DecideOrder`.
-    var evaluators = (0..<256).map { _ in Evaluator(policySet) }
+    let sample = DecideOrder.sample(from: ranges.count)
+    var evaluators = sample.map { _ in Evaluator(policySet) }
     bytes.withUnsafeBytes { all in
         for i in evaluators.indices {
-            let (offset, length) = ranges[i * 389 % ranges.count]
+            let (offset, length) = ranges[sample[i]]
             _ = evaluators[i].decode(json: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]), now: 0)
         }
     }
