@@ -37,6 +37,9 @@ struct LoadConnection {
     private(set) var failed = false
     private var sentAt: [UInt64]
     private(set) var latencies: [UInt64] = []
+    /// Under `--rate`: how late the generator itself queued each request
+    /// (its own share of the latency, when its thread ran late).
+    private(set) var sendLags: [UInt64] = []
     /// The first bytes of the answer being read (it may span reads).
     private var prefix: [UInt8] = []
     private static let prefixLength = 48
@@ -72,6 +75,7 @@ struct LoadConnection {
         self.queuedLine = 0
         self.sentAt = Array(repeating: 0, count: total)
         self.latencies.reserveCapacity(total)
+        if rate != nil { self.sendLags.reserveCapacity(total) }
         self.prefix.reserveCapacity(Self.prefixLength)
     }
 
@@ -96,6 +100,7 @@ struct LoadConnection {
                 guard self.nextSendAt <= now else { break }
                 due = self.nextSendAt
                 self.nextSendAt += interval
+                self.sendLags.append(now - due)
             }
             self.sentAt[self.sent] = due
             self.sent += 1

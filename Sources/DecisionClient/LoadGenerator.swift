@@ -38,24 +38,66 @@ public struct LoadGenerator: Sendable {
         public var seconds: Double
         /// Sorted round-trip latencies, nanoseconds.
         var latencies: [UInt64]
+        /// Under `--rate`, sorted: how late the generator queued each request, nanoseconds.
+        var sendLags: [UInt64]
+        /// The machine's scheduling stalls during the run (see ``StallProbe``).
+        var stalls: StallProbe.Summary
 
         public var throughput: Double { Double(self.answered) / self.seconds }
 
         /// Latency at `percentile` (0…100), microseconds.
         public func latencyMicroseconds(at percentile: Double) -> Double {
-            guard !self.latencies.isEmpty else { return 0 }
-            let rank = min(self.latencies.count - 1, Int((percentile / 100 * Double(self.latencies.count)).rounded(.up)) - 1)
-            return Double(self.latencies[max(rank, 0)]) / 1000
+            Self.microseconds(self.latencies, at: percentile)
+        }
+
+        /// Under `--rate`, how late the generator queued requests at `percentile`, microseconds (nil without a rate).
+        public func sendLagMicroseconds(at percentile: Double) -> Double? {
+            self.sendLags.isEmpty ? nil : Self.microseconds(self.sendLags, at: percentile)
+        }
+
+        /// Wake-ups of an idle thread late by more than a millisecond during the run.
+        public var stallCount: Int { self.stalls.stalls }
+        /// The latest such wake-up, microseconds.
+        public var longestStallMicroseconds: Double { Double(self.stalls.longest) / 1000 }
+
+        private static func microseconds(_ sorted: [UInt64], at percentile: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            let rank = min(sorted.count - 1, Int((percentile / 100 * Double(sorted.count)).rounded(.up)) - 1)
+            return Double(sorted[max(rank, 0)]) / 1000
         }
 
         public var description: String {
-            func format(_ value: Double) -> String { String(Int(value.rounded())) }
-            let p50 = (self.latencyMicroseconds(at: 50) * 10).rounded() / 10
-            let p99 = (self.latencyMicroseconds(at: 99) * 10).rounded() / 10
-            let p999 = (self.latencyMicroseconds(at: 99.9) * 10).rounded() / 10
-            let max = (self.latencyMicroseconds(at: 100) * 10).rounded() / 10
-            return "answered \(self.answered) (errors \(self.errors)) in \((self.seconds * 1000).rounded() / 1000) s: "
-                + "\(format(self.throughput)) decisions/s; latency µs p50 \(p50) p99 \(p99) p999 \(p999) max \(max)"
+            "answered \(self.answered) (errors \(self.errors)) in \((self.seconds * 1000).rounded() / 1000) s: "
+                + Self.figures(throughput: self.throughput, latency: { self.latencyMicroseconds(at: $0) },
+                               sendLag: self.sendLags.isEmpty ? nil : { self.sendLagMicroseconds(at: $0)! },
+                               stalls: self.stallCount, longestStall: self.longestStallMicroseconds)
+        }
+
+        /// Each figure's median over `reports` (not the figures of one median run:
+        /// under `--rate` every run has the same throughput, and p99 varies on its own).
+        public static func medians(of reports: [Report]) -> String {
+            func median(_ values: [Double]) -> Double {
+                let sorted = values.sorted()
+                return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+            }
+            let lagged = reports.allSatisfy { !$0.sendLags.isEmpty }
+            return "median of \(reports.count) runs: "
+                + Self.figures(throughput: median(reports.map(\.throughput)),
+                               latency: { percentile in median(reports.map { $0.latencyMicroseconds(at: percentile) }) },
+                               sendLag: lagged ? { percentile in median(reports.map { $0.sendLagMicroseconds(at: percentile)! }) } : nil,
+                               stalls: Int(median(reports.map { Double($0.stallCount) })),
+                               longestStall: median(reports.map(\.longestStallMicroseconds)))
+        }
+
+        private static func figures(
+            throughput: Double, latency: (Double) -> Double, sendLag: ((Double) -> Double)?, stalls: Int, longestStall: Double
+        ) -> String {
+            func µs(_ value: Double) -> String { String((value * 10).rounded() / 10) }
+            var text = "\(Int(throughput.rounded())) decisions/s; latency µs p50 \(µs(latency(50))) p99 \(µs(latency(99))) "
+                + "p999 \(µs(latency(99.9))) max \(µs(latency(100)))"
+            if let sendLag { text += "; sent late µs p50 \(µs(sendLag(50))) p99 \(µs(sendLag(99)))" }
+            text += "; machine stalls over 1 ms: \(stalls) (longest \(µs(longestStall)) µs)"
+            return text
         }
     }
 
@@ -95,6 +137,8 @@ public struct LoadGenerator: Sendable {
         var polls = connections.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         defer { buffer.deallocate() }
+        let probe = StallProbe()
+        defer { probe.stop() }
         let start = Self.now()
         for index in connections.indices {
             connections[index].start(now: start, index: index, count: connections.count)
@@ -129,14 +173,17 @@ public struct LoadGenerator: Sendable {
                 if connections[index].done { remaining -= 1 }
             }
         }
-        var report = Report(answered: 0, errors: 0, seconds: Double(Self.now() - start) / 1e9, latencies: [])
+        let seconds = Double(Self.now() - start) / 1e9
+        var report = Report(answered: 0, errors: 0, seconds: seconds, latencies: [], sendLags: [], stalls: probe.stop())
         report.latencies.reserveCapacity(plan.requests)
         for connection in connections {
             report.answered += connection.answered
             report.errors += connection.errors
             report.latencies.append(contentsOf: connection.latencies)
+            report.sendLags.append(contentsOf: connection.sendLags)
         }
         report.latencies.sort()
+        report.sendLags.sort()
         return report
     }
 

@@ -53,10 +53,7 @@ struct BenchServerCommand: AsyncParsableCommand {
             print("run \(index): \(report)")
             reports.append(report)
         }
-        if self.runs > 1 {
-            let median = reports.sorted { $0.throughput < $1.throughput }[reports.count / 2]
-            print("median: \(median)")
-        }
+        if self.runs > 1 { print(LoadGenerator.Report.medians(of: reports)) }
         if reports.contains(where: { $0.errors > 0 }) { throw ExitCode(1) }
     }
 }

@@ -18,6 +18,22 @@ import Testing
         #expect(report.errors == 0)
     }
 
+    @Test func aPacedRunReportsHowLateTheGeneratorSent() async throws {
+        let server = try await InProcessServer.start()
+        defer { server.cleanUp() }
+        await (try await server.connect()).close()  // the server is up
+        let plan = LoadGenerator.Plan(socketPath: server.configuration.socketPath, connections: 2, depth: 4,
+                                      requests: 200, requestBodies: [self.good], rate: 4000)
+        let report = try await LoadGenerator(plan: plan).run()
+        try await server.stop()
+        #expect(report.answered == 200)
+        #expect(report.errors == 0)
+        // 200 requests at 4,000/s take 50 ms at least.
+        #expect(report.seconds >= 0.049)
+        #expect(report.sendLagMicroseconds(at: 50) != nil)
+        #expect(report.description.contains("sent late µs"))
+    }
+
     @Test func anErrorAnswerIsCountedAsAnError() async throws {
         let server = try await InProcessServer.start()
         defer { server.cleanUp() }
