@@ -37,8 +37,9 @@ struct LoadConnection {
     private(set) var failed = false
     private var sentAt: [UInt64]
     private(set) var latencies: [UInt64] = []
-    /// Under `--rate`: how late the generator itself queued each request
-    /// (its own share of the latency, when its thread ran late).
+    /// Under `--rate`: how late the generator itself queued each request,
+    /// once it was due and the window had room (its own share of the latency,
+    /// when its thread ran late).
     private(set) var sendLags: [UInt64] = []
     /// The first bytes of the answer being read (it may span reads).
     private var prefix: [UInt8] = []
@@ -100,7 +101,15 @@ struct LoadConnection {
                 guard self.nextSendAt <= now else { break }
                 due = self.nextSendAt
                 self.nextSendAt += interval
-                self.sendLags.append(now - due)
+                // The generator's own lateness runs from when the request was
+                // due *and* the window had room: waiting for the answer that
+                // made room is the server's time (and counts in latency).
+                var ready = due
+                if self.sent >= self.depth {
+                    let freeing = self.sent - self.depth
+                    ready = max(due, self.sentAt[freeing] &+ self.latencies[freeing])
+                }
+                self.sendLags.append(now &- min(ready, now))
             }
             self.sentAt[self.sent] = due
             self.sent += 1

@@ -43,10 +43,13 @@ struct DecisionLogFile {
     let options: DecisionLogOptions
     private var descriptor: CInt
     private(set) var size: Int64
+    /// Where the next span of the file to hand to writeback starts.
+    private var writebackFrom: Int64
 
     init(options: DecisionLogOptions) throws(DecisionLogError) {
         self.options = options
         (self.descriptor, self.size) = try Self.openFile(options.path)
+        self.writebackFrom = self.size
     }
 
     private static func openFile(_ path: String) throws(DecisionLogError) -> (CInt, Int64) {
@@ -71,7 +74,32 @@ struct DecisionLogFile {
             offset += written
             self.size += Int64(written)
         }
+        self.releaseWrittenPages()
     }
+
+    /// The log is written once and read rarely (by `agate replay`), so its
+    /// pages should not fill the page cache: every `span` bytes, the span just
+    /// written goes to writeback, and the span before it (which has had a
+    /// span's time to get there) is waited for on disk and leaves the cache. That keeps the log's cached and dirty memory near two
+    /// spans, instead of growing until the kernel throttles the writer or
+    /// evicts the host's useful pages, and it reuses the memory it frees.
+    private mutating func releaseWrittenPages() {
+        let span = Self.writebackSpan
+        while self.size - self.writebackFrom >= span {
+            let start = self.writebackFrom
+            _ = SyncFileRange.function?(self.descriptor, start, span, SyncFileRange.write)
+            if start >= span {
+                _ = SyncFileRange.function?(self.descriptor, start - span, span, SyncFileRange.waitAndWrite)
+                _ = posix_fadvise(self.descriptor, off_t(start - span), off_t(span), Int32(POSIX_FADV_DONTNEED))
+            }
+            self.writebackFrom += span
+        }
+    }
+
+    /// 1 MB: at 320,000 decisions/s with the log on disk, p99 was 1.2–2.7 ms
+    /// with 1 MB spans, 1.9–8.5 ms with 4 MB and 2.8–5.1 ms with 16 MB, against
+    /// 3.6–51 ms leaving the pages to the kernel (docs/performance.md).
+    static let writebackSpan: Int64 = 1 << 20
 
     func sync() throws(DecisionLogError) {
         guard fsync(self.descriptor) == 0 else {
@@ -97,10 +125,28 @@ struct DecisionLogFile {
         }
         _ = rename(path, "\(path).1")
         (self.descriptor, self.size) = try Self.openFile(path)
+        self.writebackFrom = 0
     }
 
     mutating func closeFile() {
         if self.descriptor >= 0 { _ = close(self.descriptor) }
         self.descriptor = -1
     }
+}
+
+/// `sync_file_range(2)`, looked up at run time: Glibc's Swift module hides it
+/// (a GNU extension). Absent (not Linux), the log simply leaves its pages to the kernel.
+private enum SyncFileRange {
+    typealias Function = @convention(c) (CInt, Int64, Int64, UInt32) -> CInt
+
+    static let function: Function? = {
+        // RTLD_DEFAULT is a null handle in glibc.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
+        return unsafeBitCast(symbol, to: Function.self)
+    }()
+
+    /// SYNC_FILE_RANGE_WRITE: start writeback of the range's dirty pages.
+    static let write: UInt32 = 2
+    /// WAIT_BEFORE | WRITE | WAIT_AFTER: the range is on disk when it returns.
+    static let waitAndWrite: UInt32 = 1 | 2 | 4
 }
