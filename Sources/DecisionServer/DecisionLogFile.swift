@@ -80,9 +80,10 @@ struct DecisionLogFile {
     /// The log is written once and read rarely (by `agate replay`), so its
     /// pages should not fill the page cache: every `span` bytes, the span just
     /// written goes to writeback, and the span before it (which has had a
-    /// span's time to get there) is waited for on disk and leaves the cache. That keeps the log's cached and dirty memory near two
-    /// spans, instead of growing until the kernel throttles the writer or
-    /// evicts the host's useful pages, and it reuses the memory it frees.
+    /// span's time to get there) is waited for on disk and leaves the cache.
+    /// That keeps the log's cached and dirty memory near two spans, instead of
+    /// growing until the kernel throttles the writer or evicts the pages of
+    /// the services beside it, and it reuses the memory it frees.
     private mutating func releaseWrittenPages() {
         let span = Self.writebackSpan
         while self.size - self.writebackFrom >= span {
