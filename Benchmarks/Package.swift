@@ -15,8 +15,12 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // What both benchmarks share: the order they decide in.
-        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport"),
+        // What both benchmarks share: the requests they decide, and the order.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "PolicyVM", package: "Agate")],
+            path: "Benchmarks/BenchmarkSupport"
+        ),
         // A plain loop over decode / decide for `perf record` and quick medians
         // without the benchmark harness: swift run -c release AgateHotLoop N.
         .executableTarget(

@@ -69,7 +69,7 @@ public struct LoadGenerator: Sendable {
         public var description: String {
             "answered \(self.answered) (errors \(self.errors)) in \((self.seconds * 1000).rounded() / 1000) s: "
                 + Self.figures(throughput: self.throughput, latency: { self.latencyMicroseconds(at: $0) },
-                               sendLag: self.sendLags.isEmpty ? nil : { self.sendLagMicroseconds(at: $0)! },
+                               sendLag: { self.sendLagMicroseconds(at: $0) },
                                stalls: self.stallCount, longestStall: self.longestStallMicroseconds)
         }
 
@@ -80,22 +80,24 @@ public struct LoadGenerator: Sendable {
                 let sorted = values.sorted()
                 return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
             }
-            let lagged = reports.allSatisfy { !$0.sendLags.isEmpty }
             return "median of \(reports.count) runs: "
                 + Self.figures(throughput: median(reports.map(\.throughput)),
                                latency: { percentile in median(reports.map { $0.latencyMicroseconds(at: percentile) }) },
-                               sendLag: lagged ? { percentile in median(reports.map { $0.sendLagMicroseconds(at: percentile)! }) } : nil,
+                               sendLag: { percentile in
+                                   let lags = reports.compactMap { $0.sendLagMicroseconds(at: percentile) }
+                                   return lags.count == reports.count ? median(lags) : nil
+                               },
                                stalls: Int(median(reports.map { Double($0.stallCount) })),
                                longestStall: median(reports.map(\.longestStallMicroseconds)))
         }
 
         private static func figures(
-            throughput: Double, latency: (Double) -> Double, sendLag: ((Double) -> Double)?, stalls: Int, longestStall: Double
+            throughput: Double, latency: (Double) -> Double, sendLag: (Double) -> Double?, stalls: Int, longestStall: Double
         ) -> String {
             func µs(_ value: Double) -> String { String((value * 10).rounded() / 10) }
             var text = "\(Int(throughput.rounded())) decisions/s; latency µs p50 \(µs(latency(50))) p99 \(µs(latency(99))) "
                 + "p999 \(µs(latency(99.9))) max \(µs(latency(100)))"
-            if let sendLag { text += "; sent late µs p50 \(µs(sendLag(50))) p99 \(µs(sendLag(99)))" }
+            if let p50 = sendLag(50), let p99 = sendLag(99) { text += "; sent late µs p50 \(µs(p50)) p99 \(µs(p99))" }
             text += "; machine stalls over 1 ms: \(stalls) (longest \(µs(longestStall)) µs)"
             return text
         }

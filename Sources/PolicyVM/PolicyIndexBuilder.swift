@@ -52,12 +52,10 @@ extension PolicyIndex {
             offsets[bits] = offset
             return TableRange(start: offset, count: Int32(words))
         }
-        var enabled = Array(repeating: UInt64(0), count: words)
-        for (i, policy) in policies.enumerated() where policy.mode != .disabled {
-            enabled[i >> 6] |= 1 << UInt64(i & 63)
-        }
         func clear(_ bits: inout [UInt64], _ policy: Int) { bits[policy >> 6] &= ~(1 << UInt64(policy & 63)) }
         func set(_ bits: inout [UInt64], _ policy: Int) { bits[policy >> 6] |= 1 << UInt64(policy & 63) }
+        var enabled = Array(repeating: UInt64(0), count: words)
+        for (i, policy) in policies.enumerated() where policy.mode != .disabled { set(&enabled, i) }
 
         var rows: [IndexRow] = []
         for slot in IndexGuard.slots.indices {

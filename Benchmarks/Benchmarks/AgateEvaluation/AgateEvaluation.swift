@@ -125,15 +125,8 @@ enum Workload {
     /// As a worker does: one evaluator decides 256 decoded requests in `DecideOrder`.
     static func decide(_ benchmark: Benchmark, policySet: CompiledPolicySet, requests: Requests) {
         var evaluator = Evaluator(policySet)
-        let sample = DecideOrder.sample(from: requests.ranges.count)
-        let decoded = sample.map { _ in DecodedRequest(for: policySet) }
-        requests.bytes.withUnsafeBytes { all in
-            for (request, index) in zip(decoded, sample) {
-                let (offset, length) = requests.ranges[index]
-                precondition(evaluator.decode(json: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]),
-                                              now: 0, into: request), "workload request \(index) does not decode")
-            }
-        }
+        let decoded = DecideOrder.decoded(sample: DecideOrder.sample(from: requests.ranges.count), bytes: requests.bytes,
+                                          ranges: requests.ranges, by: &evaluator, for: policySet)
         let order = DecideOrder.shuffled(count: 1 << 16)
         var next = 0
         benchmark.startMeasurement()

@@ -89,15 +89,8 @@ bytes.withUnsafeBytes { all in
 if only == "all" || only == "decide" {
     // As a worker does: one evaluator decides 256 decoded requests, in
     // `DecideOrder`, as many times as there are requests.
-    let sample = DecideOrder.sample(from: ranges.count)
-    let requests = sample.map { _ in DecodedRequest(for: policySet) }
-    bytes.withUnsafeBytes { all in
-        for (request, index) in zip(requests, sample) {
-            let (offset, length) = ranges[index]
-            _ = evaluator.decode(json: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]), now: 0,
-                                 into: request)
-        }
-    }
+    let requests = DecideOrder.decoded(sample: DecideOrder.sample(from: ranges.count), bytes: bytes, ranges: ranges,
+                                       by: &evaluator, for: policySet)
     let order = DecideOrder.shuffled(count: ranges.count)
     // A function, not top-level code: a global `var` is checked for
     // exclusive access at every use, which would be timed with the decisions.

@@ -1,3 +1,5 @@
+import PolicyVM
+
 /// The order in which the decide benchmarks visit their 256 decoded
 /// requests: pseudo-random (a 64-bit LCG's top byte), the same every run so
 /// runs compare. Walked in a fixed cycle of 256 instead, the branch predictor
@@ -7,6 +9,22 @@ public enum DecideOrder {
     /// them, spread over the `total` requests (every 389th, wrapping).
     public static func sample(from total: Int) -> [Int] {
         (0..<256).map { $0 * 389 % total }
+    }
+
+    /// The `sample` of the requests (`ranges` into `bytes`), each decoded by
+    /// `evaluator` into a request of its own; stops at one that does not decode.
+    public static func decoded(
+        sample: [Int], bytes: [UInt8], ranges: [(Int, Int)], by evaluator: inout Evaluator, for policySet: CompiledPolicySet
+    ) -> [DecodedRequest] {
+        bytes.withUnsafeBytes { all in
+            sample.map { index in
+                let request = DecodedRequest(for: policySet)
+                let (offset, length) = ranges[index]
+                precondition(evaluator.decode(json: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + length)]),
+                                              now: 0, into: request), "request \(index) does not decode")
+                return request
+            }
+        }
     }
 
     /// `count` indexes below 256.
